@@ -1,0 +1,36 @@
+/**
+ * Typed errors of @bit/data. Each message names the file, field or argument at fault
+ * and what is wrong with it.
+ */
+
+/** A caller passed an argument that cannot work (bad option value, bad shape, unknown class). */
+export class DataArgumentError extends Error {
+  override readonly name = 'DataArgumentError';
+}
+
+/** A dataset file or manifest is malformed (bad IDX magic, short CIFAR record, bad CSV row...). */
+export class DataFormatError extends Error {
+  override readonly name = 'DataFormatError';
+  /** The file (or input) that is malformed, when known. */
+  readonly path: string | undefined;
+  constructor(message: string, path?: string) {
+    super(message);
+    this.path = path;
+  }
+}
+
+/** No registered source recognised an input, or a source could not open it. */
+export class SourceNotFoundError extends Error {
+  override readonly name = 'SourceNotFoundError';
+}
+
+/** An image could not be decoded (truncated, empty, not an image). Pipelines skip such images. */
+export class ImageDecodeError extends Error {
+  override readonly name = 'ImageDecodeError';
+  /** The file or URL that failed to decode. */
+  readonly path: string;
+  constructor(path: string, reason: string) {
+    super(`cannot decode image ${path}: ${reason}`);
+    this.path = path;
+  }
+}

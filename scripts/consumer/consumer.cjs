@@ -1,0 +1,20 @@
+// CJS consumer: runs outside the workspace against the packed tarballs.
+const assert = require('node:assert/strict');
+const tf = require('@tensorflow/tfjs-core');
+require('@tensorflow/tfjs-backend-cpu');
+const { getMixup, getSchedule } = require('@bit/hyperrule');
+const { standardizeKernel, groupNormalization } = require('@bit/layers');
+
+(async () => {
+  await tf.setBackend('cpu');
+  assert.equal(getMixup(20000), 0.1);
+  assert.deepEqual(getSchedule(100), [100, 200, 300, 400, 500]);
+  const k = standardizeKernel(tf.randomNormal([3, 3, 4, 5]));
+  assert.deepEqual(k.shape, [3, 3, 4, 5]);
+  const gn = groupNormalization({ groups: 2 });
+  assert.deepEqual(gn.apply(tf.ones([1, 2, 2, 4])).shape, [1, 2, 2, 4]);
+  console.log('CJS consumer ok');
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+// ESM consumer: runs outside the workspace against the packed tarballs.
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { getLr, getResolution, hyperRule } from '@bit/hyperrule';
+import { groupNorm, standardizedConv2d, GroupNormalization } from '@bit/layers';
+
+await tf.setBackend('cpu');
+assert.deepEqual(getResolution([28, 28]), { precrop: 160, crop: 128 });
+assert.equal(getLr(0, 1000), 0);
+assert.equal(hyperRule({ datasetSize: 1000, imageSize: [28, 28] }).batchSize, 512);
+
+const x = tf.randomNormal([2, 4, 4, 8]);
+const y = groupNorm(x, null, null, { groups: 4 });
+assert.deepEqual(y.shape, [2, 4, 4, 8]);
+const conv = standardizedConv2d({ filters: 3, kernelSize: 3, padding: 'valid', useBias: false });
+const out = conv.apply(x);
+assert.deepEqual(out.shape, [2, 2, 2, 3]);
+assert.equal(GroupNormalization.className, 'GroupNormalization');
+console.log('ESM consumer ok');
