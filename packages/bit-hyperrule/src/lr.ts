@@ -58,7 +58,7 @@ export function staircaseLr(
   if (step >= schedule[schedule.length - 1]) return null;
   let lr = baseLr;
   for (let i = 1; i < schedule.length; i++) {
-    if (schedule[i] <= step) lr /= 10;
+    if (schedule[i] < step) lr /= 10;
   }
   return lr;
 }

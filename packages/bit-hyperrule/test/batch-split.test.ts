@@ -3,27 +3,35 @@ import { planBatchSplit, planBatchSplitByCount } from '../src/index';
 
 describe('planBatchSplit', () => {
   it('uses the fewest micro-batches within the bound, sizes summing to the batch and differing by <= 1', () => {
+    const problems: string[] = [];
+    const check = (ok: boolean, what: string) => {
+      if (!ok) problems.push(what);
+    };
     for (let batch = 1; batch <= 130; batch++) {
       for (let max = 1; max <= batch + 3; max++) {
         const p = planBatchSplit(batch, max);
-        const sum = p.microBatchSizes.reduce((a, b) => a + b, 0);
-        expect(sum).toBe(batch);
-        expect(p.batchSize).toBe(batch);
-        expect(p.numMicroBatches).toBe(p.microBatchSizes.length);
-        expect(Math.max(...p.microBatchSizes)).toBeLessThanOrEqual(max);
-        expect(Math.max(...p.microBatchSizes) - Math.min(...p.microBatchSizes)).toBeLessThanOrEqual(
-          1,
-        );
-        expect(Math.min(...p.microBatchSizes)).toBeGreaterThanOrEqual(1);
-        expect(p.microBatch).toBe(Math.max(...p.microBatchSizes));
+        const at = `(${batch}, ${max}) -> ${JSON.stringify(p.microBatchSizes)}`;
+        const sizes = p.microBatchSizes;
+        const hi = Math.max(...sizes);
+        const lo = Math.min(...sizes);
+        check(sizes.reduce((a, b) => a + b, 0) === batch, `sum ${at}`);
+        check(p.batchSize === batch, `batchSize ${at}`);
+        check(p.numMicroBatches === sizes.length, `count ${at}`);
+        check(hi <= max, `bound ${at}`);
+        check(hi - lo <= 1, `uneven ${at}`);
+        check(lo >= 1 && sizes.every(Number.isInteger), `empty ${at}`);
+        check(p.microBatch === hi, `microBatch ${at}`);
         // fewest: one micro-batch fewer could not hold the batch within the bound
-        expect((p.numMicroBatches - 1) * max).toBeLessThan(batch);
-        expect(p.even).toBe(batch % p.numMicroBatches === 0);
-        const wsum = p.weights.reduce((a, b) => a + b, 0);
-        expect(Math.abs(wsum - 1)).toBeLessThan(1e-12);
-        p.weights.forEach((w, i) => expect(w).toBe(p.microBatchSizes[i] / batch));
+        check((p.numMicroBatches - 1) * max < batch, `not fewest ${at}`);
+        check(p.even === (batch % p.numMicroBatches === 0), `even ${at}`);
+        check(Math.abs(p.weights.reduce((a, b) => a + b, 0) - 1) < 1e-12, `weights sum ${at}`);
+        check(
+          p.weights.every((w, i) => w === sizes[i] / batch),
+          `weights ${at}`,
+        );
       }
     }
+    expect(problems).toEqual([]);
   });
   it('reproduces the official even splits of 512', () => {
     expect(planBatchSplit(512, 512).microBatchSizes).toEqual([512]);
