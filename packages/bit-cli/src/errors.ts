@@ -20,6 +20,9 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 const INPUT_ERROR_NAMES = new Set([
   'UsageError',
   'RangeError',
+  'HyperRuleError',
+  'ArchitectureError',
+  'ImageInputError',
   'CheckpointFormatError',
   'CheckpointMismatchError',
   'UnknownModelError',
@@ -31,7 +34,7 @@ const INPUT_ERROR_NAMES = new Set([
 /** True when `err` is bad usage or bad input (exit 2) rather than a runtime failure (exit 1). */
 export function isInputError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  if (INPUT_ERROR_NAMES.has(err.name)) return true;
+  if (INPUT_ERROR_NAMES.has(err.name) || err instanceof RangeError) return true;
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EACCES';
 }
