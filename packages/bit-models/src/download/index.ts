@@ -1,0 +1,23 @@
+/** Isomorphic part of checkpoint downloads (no Node modules): URLs, errors, the Cache Storage variant. */
+export { DownloadError, type DownloadErrorCode, type DownloadErrorInit } from './errors.js';
+export {
+  type DownloadProgress,
+  type DownloadProgressCallback,
+  PROGRESS_INTERVAL_MS,
+} from './progress.js';
+export {
+  type CheckpointSource,
+  type DownloadEnv,
+  type ModelUrlOptions,
+  isAbsoluteUrl,
+  joinUrl,
+  modelUrl,
+  resolveBaseUrl,
+  resolveCheckpointSource,
+} from './source.js';
+export {
+  type CacheLike,
+  type CacheStorageDownloadOptions,
+  type CacheStorageLike,
+  downloadToCacheStorage,
+} from './cache-storage.js';
