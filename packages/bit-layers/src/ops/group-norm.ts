@@ -41,7 +41,9 @@ export function groupNorm(
 ): tf.Tensor {
   const { groups = 32, eps = 1e-5 } = options;
   if (!Number.isInteger(groups) || groups < 1) {
-    throw new LayerConfigError(`groupNorm: options.groups must be a positive integer, got ${groups}.`);
+    throw new LayerConfigError(
+      `groupNorm: options.groups must be a positive integer, got ${groups}.`,
+    );
   }
   if (!(eps >= 0)) {
     throw new LayerConfigError(`groupNorm: options.eps must be a non-negative number, got ${eps}.`);
