@@ -52,13 +52,15 @@ export type CheckpointFormatErrorCode =
   /** The CRC-32 of a member's bytes differs from the one recorded in the archive. */
   | 'crc-mismatch'
   /** `read(name)` asked for a member the archive does not have. */
-  | 'member-not-found';
+  | 'member-not-found'
+  /** A path that is neither an .npz checkpoint nor a TF.js model. */
+  | 'not-a-checkpoint'
+  /** A model source that is no file, zoo name or URL. */
+  | 'not-found';
 
 /** Builds the message prefix that names the file and (when given) the member. */
 function where(file: string, member: string | undefined): string {
-  return member === undefined
-    ? `checkpoint "${file}"`
-    : `checkpoint "${file}", member "${member}"`;
+  return member === undefined ? `checkpoint "${file}"` : `checkpoint "${file}", member "${member}"`;
 }
 
 /**

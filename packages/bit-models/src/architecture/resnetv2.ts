@@ -17,6 +17,8 @@ export interface BuildOptions {
   name?: string;
   /** Fixed input size [height, width]; default any size (null, null). */
   inputSize?: [number, number];
+  /** Initializer of the conv kernels (default 'heNormal'; 'zeros' when weights are loaded next). */
+  kernelInitializer?: 'heNormal' | 'glorotUniform' | 'zeros';
 }
 
 function apply(layer: tfl.layers.Layer, x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
@@ -31,15 +33,26 @@ function gn(x: SymbolicTensor, name: string): SymbolicTensor {
   return apply(groupNormalization({ groups: 32, epsilon: 1e-5, name }), x);
 }
 
+type Init = NonNullable<BuildOptions['kernelInitializer']>;
+
 function stdConv(
   x: SymbolicTensor,
   filters: number,
   kernelSize: number,
   name: string,
+  init: Init,
   strides = 1,
 ): SymbolicTensor {
   return apply(
-    standardizedConv2d({ filters, kernelSize, strides, padding: 'valid', useBias: false, name }),
+    standardizedConv2d({
+      filters,
+      kernelSize,
+      strides,
+      padding: 'valid',
+      useBias: false,
+      kernelInitializer: init,
+      name,
+    }),
     x,
   );
 }
@@ -53,18 +66,19 @@ function unit(
   stride: number,
   prefix: string,
   outputName: string,
+  init: Init,
 ): SymbolicTensor {
   const p = relu(gn(x, `${prefix}/a/group_norm`), `${prefix}/a/relu`);
   const shortcut =
     stride > 1 || cin !== cout
-      ? stdConv(p, cout, 1, `${prefix}/a/proj/standardized_conv2d`, stride)
+      ? stdConv(p, cout, 1, `${prefix}/a/proj/standardized_conv2d`, init, stride)
       : x;
-  let y = stdConv(p, mid, 1, `${prefix}/a/standardized_conv2d`);
+  let y = stdConv(p, mid, 1, `${prefix}/a/standardized_conv2d`, init);
   y = relu(gn(y, `${prefix}/b/group_norm`), `${prefix}/b/relu`);
   y = apply(tfl.layers.zeroPadding2d({ padding: 1, name: `${prefix}/b/pad` }), y);
-  y = stdConv(y, mid, 3, `${prefix}/b/standardized_conv2d`, stride);
+  y = stdConv(y, mid, 3, `${prefix}/b/standardized_conv2d`, init, stride);
   y = relu(gn(y, `${prefix}/c/group_norm`), `${prefix}/c/relu`);
-  y = stdConv(y, cout, 1, `${prefix}/c/standardized_conv2d`);
+  y = stdConv(y, cout, 1, `${prefix}/c/standardized_conv2d`, init);
   return apply(tfl.layers.add({ name: outputName }), [y, shortcut]);
 }
 
@@ -80,7 +94,8 @@ export function buildResNetV2(architecture: BiTArchitecture, options: BuildOptio
   let x = apply(tfl.layers.rescaling({ scale: 2, offset: -1, name: 'resnet/rescale' }), input);
   const root = rootChannels(arch);
   x = apply(tfl.layers.zeroPadding2d({ padding: 3, name: 'resnet/root_block/pad' }), x);
-  x = stdConv(x, root, 7, ROOT_CONV, 2);
+  const init: Init = options.kernelInitializer ?? 'heNormal';
+  x = stdConv(x, root, 7, ROOT_CONV, init, 2);
   x = apply(tfl.layers.zeroPadding2d({ padding: 1, name: 'resnet/root_block/pool_pad' }), x);
   x = apply(tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: ROOT_POOL }), x);
   let cin = root;
@@ -89,7 +104,7 @@ export function buildResNetV2(architecture: BiTArchitecture, options: BuildOptio
     const cout = outChannels(arch, b);
     for (let u = 1; u <= arch.units[b - 1]; u++) {
       const stride = u === 1 && b > 1 ? 2 : 1;
-      x = unit(x, cin, mid, cout, stride, unitPrefix(b, u), unitOutput(b, u));
+      x = unit(x, cin, mid, cout, stride, unitPrefix(b, u), unitOutput(b, u), init);
       cin = cout;
     }
   }

@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { PRELOGITS } from '../architecture/names.js';
+import { getLabels } from '../labels/index.js';
+import { getBiTMetadata } from './metadata.js';
+import { type ImageInput, imageBatches } from './inputs.js';
+
+/** One class in a prediction. */
+export interface TopClass {
+  index: number;
+  label: string | null;
+  score: number;
+}
+
+/** Prediction for one image. */
+export interface Prediction {
+  top: TopClass[];
+  /** Raw logits, when asked for with `{ logits: true }`. */
+  logits?: number[];
+}
+
+/** Options of {@link predict}. */
+export interface PredictOptions {
+  /** How many classes to return per image (default 5). */
+  topK?: number;
+  /** Class names, a registered label set name, or null for none (default: the model's own). */
+  labels?: string | readonly string[] | null;
+  /** Scores: softmax (default), sigmoid (BiT-M's 21k heads were trained with sigmoid), or raw logits. */
+  scores?: 'softmax' | 'sigmoid' | 'logits';
+  /** Also return the raw logits. */
+  logits?: boolean;
+  /** Images per forward pass (default 16). */
+  batchSize?: number;
+}
+
+/** Resolves class names from options or the model's metadata. */
+export async function resolveLabels(
+  model: tfl.LayersModel,
+  labels: PredictOptions['labels'],
+): Promise<readonly string[] | null> {
+  const spec = labels === undefined ? (getBiTMetadata(model)?.labels ?? null) : labels;
+  if (spec === null) return null;
+  return typeof spec === 'string' ? getLabels(spec) : spec;
+}
+
+/**
+ * Classifies images (NHWC float32 in [0, 1], any size) and returns the top-K classes of each,
+ * with class names. Batched and leak-free.
+ */
+export async function predict(
+  model: tfl.LayersModel,
+  images: ImageInput,
+  options: PredictOptions = {},
+): Promise<Prediction[]> {
+  const { topK = 5, scores = 'softmax', batchSize = 16 } = options;
+  const names = await resolveLabels(model, options.labels);
+  const out: Prediction[] = [];
+  for (const batch of imageBatches(images, batchSize)) {
+    const [logits, probs] = tf.tidy(() => {
+      const l = model.predict(batch) as tf.Tensor2D;
+      const p = scores === 'softmax' ? tf.softmax(l) : scores === 'sigmoid' ? tf.sigmoid(l) : l;
+      return [l, p];
+    });
+    batch.dispose();
+    const k = Math.min(topK, logits.shape[1]);
+    const { values, indices } = tf.topk(probs, k);
+    const [v, i, l] = await Promise.all([values.array(), indices.array(), logits.array()]);
+    tf.dispose([logits, probs, values, indices]);
+    for (let r = 0; r < v.length; r++) {
+      out.push({
+        top: v[r].map((score, j) => ({ index: i[r][j], label: names?.[i[r][j]] ?? null, score })),
+        ...(options.logits ? { logits: l[r] } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+const featureModels = new WeakMap<tfl.LayersModel, tfl.LayersModel>();
+
+/** The sub-model that outputs pre-logits (shares the weights). */
+export function featureExtractor(model: tfl.LayersModel): tfl.LayersModel {
+  let sub = featureModels.get(model);
+  if (!sub) {
+    const layer = model.getLayer(PRELOGITS);
+    sub = layer === model.layers[model.layers.length - 1]
+      ? model
+      : tfl.model({ inputs: model.inputs, outputs: layer.output as tfl.SymbolicTensor });
+    featureModels.set(model, sub);
+  }
+  return sub;
+}
+
+/** Options of {@link features}. */
+export interface FeaturesOptions {
+  /** Images per forward pass (default 16). */
+  batchSize?: number;
+}
+
+/** Pre-logits features (the global mean of the last block), one Float32Array per image. */
+export async function features(
+  model: tfl.LayersModel,
+  images: ImageInput,
+  options: FeaturesOptions = {},
+): Promise<Float32Array[]> {
+  const extractor = featureExtractor(model);
+  const out: Float32Array[] = [];
+  for (const batch of imageBatches(images, options.batchSize ?? 16)) {
+    const f = extractor.predict(batch) as tf.Tensor2D;
+    batch.dispose();
+    const data = (await f.data()) as Float32Array;
+    const [n, d] = f.shape;
+    f.dispose();
+    for (let r = 0; r < n; r++) out.push(data.slice(r * d, (r + 1) * d));
+  }
+  return out;
+}

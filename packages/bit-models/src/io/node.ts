@@ -1,0 +1,3 @@
+/** Node-only byte source and sink (import from src/node.ts only). */
+export { FileByteSource } from './file-source.js';
+export { FileSink } from './file-sink.js';
