@@ -3,10 +3,20 @@ import { UsageError } from './errors.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
+/** Flag values typed from their spec: booleans for boolean flags, strings otherwise. */
+export interface ParsedFlags<T extends OptionSpec> {
+  values: { [K in keyof T]: T[K]['type'] extends 'boolean' ? boolean | undefined : string | undefined };
+  positionals: string[];
+}
+
 /** Parses argv for one command; unknown flags and missing values become UsageErrors. */
-export function parseCommandArgs(argv: string[], options: OptionSpec, usage: string) {
+export function parseCommandArgs<const T extends OptionSpec>(
+  argv: string[],
+  options: T,
+  usage: string,
+): ParsedFlags<T> {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as unknown as ParsedFlags<T>;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new UsageError(msg.replace(/\. To specify a positional.*$/s, ''), usage);

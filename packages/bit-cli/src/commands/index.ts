@@ -1,5 +1,17 @@
+import { convertCommand } from './convert.js';
+import { downloadCommand } from './download.js';
+import { featuresCommand } from './features.js';
 import { hyperruleCommand } from './hyperrule.js';
+import { modelsCommand } from './models.js';
+import { predictCommand } from './predict.js';
 import type { Command } from './types.js';
 
 /** Every `bit` sub-command, by name. */
-export const COMMANDS: readonly Command[] = [hyperruleCommand];
+export const COMMANDS: readonly Command[] = [
+  modelsCommand,
+  downloadCommand,
+  predictCommand,
+  featuresCommand,
+  convertCommand,
+  hyperruleCommand,
+];

@@ -1,0 +1,47 @@
+import { downloadCheckpoint, resolveCacheDir, verifyNpzFile } from '@bit/models/node';
+import { parseCommandArgs } from '../args.js';
+import { UsageError } from '../errors.js';
+import { log, printJson } from '../output.js';
+import type { Command } from './types.js';
+
+const usage = 'bit download <name|url> [--cache-dir DIR] [--base-url URL] [--force] [--json]';
+
+/** `bit download`: fetch a checkpoint into the cache (resumable). */
+export const downloadCommand: Command = {
+  name: 'download',
+  usage,
+  summary: 'download a zoo checkpoint into the cache (resumable, verified)',
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        'cache-dir': { type: 'string' },
+        'base-url': { type: 'string' },
+        force: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      usage,
+    );
+    if (positionals.length !== 1) throw new UsageError('name exactly one model (bit models lists them)', usage);
+    const cacheDir = values['cache-dir'] ?? resolveCacheDir();
+    let lastPct = -1;
+    const result = await downloadCheckpoint(positionals[0], {
+      cacheDir,
+      baseUrl: values['base-url'],
+      force: values.force,
+      verify: verifyNpzFile,
+      onProgress: (e) => {
+        const pct = e.totalBytes ? Math.floor((100 * e.receivedBytes) / e.totalBytes) : -1;
+        if (pct !== lastPct) {
+          lastPct = pct;
+          if (process.stderr.isTTY) process.stderr.write(`\r${e.name}: ${pct}% (${e.receivedBytes} bytes)`);
+          else if (pct % 10 === 0) log(`${e.name}: ${pct}%`);
+        }
+      },
+    });
+    if (process.stderr.isTTY && lastPct >= 0) process.stderr.write('\n');
+    if (values.json) printJson(result);
+    else process.stdout.write(`${result.path}${result.fromCache ? ' (cached)' : ''}\n`);
+    return 0;
+  },
+};
