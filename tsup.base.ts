@@ -10,7 +10,8 @@ export function libraryConfig(entry: Record<string, string>, extra: Partial<Opti
     clean: true,
     target: 'es2022',
     platform: 'neutral',
-    splitting: false,
+    // Shared chunks, so an entry and its ./node entry share one copy of classes and registries.
+    splitting: true,
     treeshake: true,
     external: [/^@tensorflow\//, /^@bit\//, /^node:/],
     ...extra,

@@ -44,10 +44,17 @@ export async function loadImage(image: ImageRef): Promise<DecodedImage> {
  * 3 (RGB) or 4 (RGBA) channels. Gray is replicated to RGB; alpha is dropped (as
  * `tf.io.decode_image(channels=3)` does).
  */
-export function toRgbImage(data: Uint8Array, height: number, width: number, channels: number): DecodedImage {
+export function toRgbImage(
+  data: Uint8Array,
+  height: number,
+  width: number,
+  channels: number,
+): DecodedImage {
   const n = height * width;
   if (!Number.isInteger(height) || !Number.isInteger(width) || height <= 0 || width <= 0) {
-    throw new DataArgumentError(`toRgbImage: height and width must be positive integers, got ${height}x${width}`);
+    throw new DataArgumentError(
+      `toRgbImage: height and width must be positive integers, got ${height}x${width}`,
+    );
   }
   if (data.length < n * channels) {
     throw new DataArgumentError(
@@ -55,7 +62,12 @@ export function toRgbImage(data: Uint8Array, height: number, width: number, chan
     );
   }
   if (channels === 3) {
-    return { data: data.length === n * 3 ? data : data.subarray(0, n * 3), height, width, channels: 3 };
+    return {
+      data: data.length === n * 3 ? data : data.subarray(0, n * 3),
+      height,
+      width,
+      channels: 3,
+    };
   }
   if (channels !== 1 && channels !== 2 && channels !== 4) {
     throw new DataArgumentError(`toRgbImage: channels must be 1, 2, 3 or 4, got ${channels}`);

@@ -52,7 +52,8 @@ export function sampleBeta(rng: Rng, a: number, b: number): number {
  * alpha <= 0 means no MixUp and gives 1.
  */
 export function sampleMixupLambda(rng: Rng, alpha: number): number {
-  if (!Number.isFinite(alpha)) throw new DataArgumentError(`MixUp alpha must be finite, got ${alpha}`);
+  if (!Number.isFinite(alpha))
+    throw new DataArgumentError(`MixUp alpha must be finite, got ${alpha}`);
   if (alpha <= 0) return 1;
   return sampleBeta(rng, alpha, alpha);
 }

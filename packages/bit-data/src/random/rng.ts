@@ -28,7 +28,8 @@ export class Rng {
 
   /** `seed`: any finite number (its low 32 bits and the high part are mixed in). */
   constructor(seed = 0) {
-    if (!Number.isFinite(seed)) throw new DataArgumentError(`Rng: seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed))
+      throw new DataArgumentError(`Rng: seed must be a finite number, got ${seed}`);
     const lo = seed >>> 0;
     const hi = Math.floor(seed / 4294967296) >>> 0;
     const sm = splitmix32(lo ^ Math.imul(hi, 0x27d4eb2d));
@@ -104,7 +105,7 @@ export class Rng {
 
   /** A copy of the state (four uint32 words), e.g. for a checkpoint. */
   getState(): RngState {
-    return [this.a, this.b, this.c, this.d];
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
   }
 
   /** Restores a state from `getState()`. */

@@ -1,0 +1,18 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The built CLI (the root `npm test` builds before running vitest). */
+export const CLI = join(__dirname, '..', 'dist', 'cli.js');
+export const FIXTURES = join(__dirname, '..', '..', 'bit-models', 'test', 'fixtures');
+
+/** Runs `bit ...args` and returns exit code, stdout and stderr. */
+export function bit(args: string[], options: { env?: Record<string, string>; timeout?: number } = {}) {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...options.env },
+    timeout: options.timeout ?? 300_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
