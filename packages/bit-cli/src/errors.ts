@@ -29,6 +29,13 @@ const INPUT_ERROR_NAMES = new Set([
   'DataSourceError',
   'BitLayersError',
   'LabelsError',
+  'DataArgumentError',
+  'DataFormatError',
+  'SourceNotFoundError',
+  'ImageDecodeError',
+  'TfjsFormatError',
+  'ByteSourceError',
+  'FewShotError',
 ]);
 
 /** True when `err` is bad usage or bad input (exit 2) rather than a runtime failure (exit 1). */

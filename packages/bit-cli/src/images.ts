@@ -1,6 +1,21 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { resizeBilinear } from '@bit/data';
+import { decodeImageFile } from '@bit/data/node';
 import type { ImageDecoder } from './inputs.js';
 
-/** The image decoder (PNG, JPEG, ...) from @bit/data/node, or null where it is not available. */
+/**
+ * Decodes an image file (sharp, or the pure-JS fallback) and resizes it straight to
+ * `size` x `size` (the HyperRule's eval transform), as [H, W, 3] float32 in [0, 1].
+ */
+export const decodeForModel: ImageDecoder = async (path, size) => {
+  const image = await decodeImageFile(path);
+  const h = size ?? image.height;
+  const w = size ?? image.width;
+  const resized = resizeBilinear(image, h, w);
+  return tf.tensor3d(resized.data, [h, w, 3], 'float32');
+};
+
+/** The image decoder used by predict/features. */
 export async function imageDecoder(): Promise<ImageDecoder | null> {
-  return null;
+  return decodeForModel;
 }

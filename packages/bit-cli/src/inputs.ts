@@ -62,3 +62,12 @@ export async function loadInputs(
   }
   return out;
 }
+
+/** Fails early (before a model is loaded) when an input file is missing. */
+export async function requireFiles(paths: string[], usage: string): Promise<void> {
+  const { stat } = await import('node:fs/promises');
+  for (const p of paths) {
+    const s = await stat(p).catch(() => null);
+    if (!s?.isFile()) throw new UsageError(`${p}: no such file`, usage);
+  }
+}

@@ -4,7 +4,7 @@ import { numberFlag, parseCommandArgs } from '../args.js';
 import { selectBackend } from '../backends.js';
 import { UsageError } from '../errors.js';
 import { imageDecoder } from '../images.js';
-import { loadInputs } from '../inputs.js';
+import { loadInputs, requireFiles } from '../inputs.js';
 import { loadModelFlag } from '../model-flags.js';
 import { printJson } from '../output.js';
 import type { Command } from './types.js';
@@ -30,6 +30,7 @@ export const featuresCommand: Command = {
     if (!values.model) throw new UsageError('--model is required', usage);
     if (positionals.length === 0) throw new UsageError('no input given (images or .npy files)', usage);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
+    await requireFiles(positionals, usage);
     await selectBackend(values.backend, usage);
     const model = await loadModelFlag(values.model);
     const resolution = size ?? getBiTMetadata(model)?.resolution ?? 224;

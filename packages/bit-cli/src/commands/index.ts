@@ -1,4 +1,5 @@
 import { convertCommand } from './convert.js';
+import { dataCommand } from './data.js';
 import { downloadCommand } from './download.js';
 import { featuresCommand } from './features.js';
 import { hyperruleCommand } from './hyperrule.js';
@@ -14,4 +15,5 @@ export const COMMANDS: readonly Command[] = [
   featuresCommand,
   convertCommand,
   hyperruleCommand,
+  dataCommand,
 ];

@@ -5,7 +5,7 @@ import { numberFlag, parseCommandArgs } from '../args.js';
 import { selectBackend } from '../backends.js';
 import { UsageError } from '../errors.js';
 import { imageDecoder } from '../images.js';
-import { loadInputs } from '../inputs.js';
+import { loadInputs, requireFiles } from '../inputs.js';
 import { loadModelFlag } from '../model-flags.js';
 import { printJson } from '../output.js';
 import type { Command } from './types.js';
@@ -47,6 +47,7 @@ export const predictCommand: Command = {
     const topK = numberFlag(values.top, 'top', usage, { integer: true, min: 1 }) ?? 5;
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
     const labels = await labelsFlag(values.labels);
+    await requireFiles(positionals, usage);
     await selectBackend(values.backend, usage);
     const model = await loadModelFlag(values.model);
     const resolution = size ?? getBiTMetadata(model)?.resolution ?? 224;
