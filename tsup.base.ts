@@ -1,7 +1,10 @@
 import type { Options } from 'tsup';
 
 /** Shared tsup settings: ESM + CJS with .d.ts, tfjs left to the application (peer deps). */
-export function libraryConfig(entry: Record<string, string>, extra: Partial<Options> = {}): Options {
+export function libraryConfig(
+  entry: Record<string, string>,
+  extra: Partial<Options> = {},
+): Options {
   return {
     entry,
     format: ['esm', 'cjs'],

@@ -32,7 +32,10 @@ try {
   const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const tfVersion = rootPkg.devDependencies['@tensorflow/tfjs-core'];
   const files = readdirSync(tarballs).map((f) => join(tarballs, f));
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }, null, 2));
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true }, null, 2),
+  );
   run(
     'npm',
     [
@@ -51,7 +54,9 @@ try {
     writeFileSync(join(app, script), readFileSync(join(root, 'scripts', 'consumer', script)));
     run('node', [script], app);
   }
-  console.log(`consumer test: ${names.length} packages installed from tarballs and used as ESM and CJS`);
+  console.log(
+    `consumer test: ${names.length} packages installed from tarballs and used as ESM and CJS`,
+  );
 } finally {
   if (!keep) rmSync(work, { recursive: true, force: true });
   else console.log(`kept ${work}`);

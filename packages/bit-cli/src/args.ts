@@ -5,7 +5,9 @@ export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
 /** Flag values typed from their spec: booleans for boolean flags, strings otherwise. */
 export interface ParsedFlags<T extends OptionSpec> {
-  values: { [K in keyof T]: T[K]['type'] extends 'boolean' ? boolean | undefined : string | undefined };
+  values: {
+    [K in keyof T]: T[K]['type'] extends 'boolean' ? boolean | undefined : string | undefined;
+  };
   positionals: string[];
 }
 
@@ -16,7 +18,12 @@ export function parseCommandArgs<const T extends OptionSpec>(
   usage: string,
 ): ParsedFlags<T> {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as unknown as ParsedFlags<T>;
+    return parseArgs({
+      args: argv,
+      options,
+      allowPositionals: true,
+      strict: true,
+    }) as unknown as ParsedFlags<T>;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new UsageError(msg.replace(/\. To specify a positional.*$/s, ''), usage);

@@ -25,7 +25,8 @@ registerBackendLoader('node-gpu', {
   load: async () => {
     await import('@tensorflow/tfjs-node-gpu' as string);
   },
-  install: 'npm install @tensorflow/tfjs-node-gpu (needs CUDA and network access to download libtensorflow)',
+  install:
+    'npm install @tensorflow/tfjs-node-gpu (needs CUDA and network access to download libtensorflow)',
 });
 registerBackendLoader('node', {
   load: async () => {
@@ -81,10 +82,16 @@ export async function selectBackend(name: string | undefined, usage: string): Pr
   if (name !== undefined && name !== 'auto') {
     const loader = BACKENDS.get(name);
     if (!loader) {
-      throw new UsageError(`--backend must be one of ${backendNames().join(', ')}, got '${name}'`, usage);
+      throw new UsageError(
+        `--backend must be one of ${backendNames().join(', ')}, got '${name}'`,
+        usage,
+      );
     }
     if (!(await tryLoad(name))) {
-      throw new UsageError(`backend '${name}' is not installed or failed to start: ${loader.install}`, usage);
+      throw new UsageError(
+        `backend '${name}' is not installed or failed to start: ${loader.install}`,
+        usage,
+      );
     }
     return name;
   }

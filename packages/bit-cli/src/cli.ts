@@ -23,7 +23,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === name);
   try {
-    if (!command) throw new UsageError(`unknown command '${name}'`, 'bit <command> [options]; bit --help lists them');
+    if (!command)
+      throw new UsageError(
+        `unknown command '${name}'`,
+        'bit <command> [options]; bit --help lists them',
+      );
     if (rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(`usage: ${command.usage}\n`);
       return EXIT.ok;

@@ -19,9 +19,11 @@ export type ImageDecoder = (path: string, size: number | null) => Promise<tf.Ten
 export async function readNpyImages(path: string): Promise<tf.Tensor4D> {
   const bytes = new Uint8Array(await readFile(path));
   const header = parseNpyHeader(bytes);
-  if (!('shape' in header)) throw new UsageError(`${path}: not a valid .npy file: ${header.detail}`);
+  if (!('shape' in header))
+    throw new UsageError(`${path}: not a valid .npy file: ${header.detail}`);
   const { shape, dtype, headerLength, size, itemSize, bigEndian } = header;
-  if (bigEndian) throw new UsageError(`${path}: big-endian .npy is not supported; save it as '<f4'`);
+  if (bigEndian)
+    throw new UsageError(`${path}: big-endian .npy is not supported; save it as '<f4'`);
   if (bytes.length - headerLength < size * itemSize) {
     throw new UsageError(
       `${path}: the .npy data is cut off (${bytes.length - headerLength} bytes for ${size} ${dtype} values)`,
@@ -29,7 +31,9 @@ export async function readNpyImages(path: string): Promise<tf.Tensor4D> {
   }
   const nhwc = shape.length === 3 ? [1, ...shape] : shape;
   if (nhwc.length !== 4 || nhwc[3] !== 3) {
-    throw new UsageError(`${path}: expected NHWC (or HWC) images with 3 channels, got shape (${shape.join(', ')})`);
+    throw new UsageError(
+      `${path}: expected NHWC (or HWC) images with 3 channels, got shape (${shape.join(', ')})`,
+    );
   }
   const raw = bytes.slice(headerLength, headerLength + size * itemSize).buffer;
   const data =
@@ -54,7 +58,8 @@ export async function loadInputs(
     if (extname(input).toLowerCase() === '.npy') {
       out.push({ input, images: await readNpyImages(input) });
     } else {
-      if (!decodeImage) throw new UsageError(`${input}: only .npy inputs are supported here`, usage);
+      if (!decodeImage)
+        throw new UsageError(`${input}: only .npy inputs are supported here`, usage);
       const img = await decodeImage(input, size);
       out.push({ input, images: tf.tidy(() => tf.expandDims(img, 0) as tf.Tensor4D) });
       img.dispose();

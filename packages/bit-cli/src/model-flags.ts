@@ -15,6 +15,9 @@ export async function loadModelFlag(model: string): Promise<tfl.LayersModel> {
     },
   });
   const meta = getBiTMetadata(m);
-  if (meta) log(`model ${meta.source ?? model}: R${meta.architecture.units.join('-')} width ${meta.architecture.width}, ${meta.architecture.numClasses} classes`);
+  if (meta)
+    log(
+      `model ${meta.source ?? model}: R${meta.architecture.units.join('-')} width ${meta.architecture.width}, ${meta.architecture.numClasses} classes`,
+    );
   return m;
 }

@@ -7,7 +7,10 @@ export const CLI = join(__dirname, '..', 'dist', 'cli.js');
 export const FIXTURES = join(__dirname, '..', '..', 'bit-models', 'test', 'fixtures');
 
 /** Runs `bit ...args` and returns exit code, stdout and stderr. */
-export function bit(args: string[], options: { env?: Record<string, string>; timeout?: number } = {}) {
+export function bit(
+  args: string[],
+  options: { env?: Record<string, string>; timeout?: number } = {},
+) {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',

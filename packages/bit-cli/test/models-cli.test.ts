@@ -25,7 +25,11 @@ function npzFloat64(path: string, member: string): Float64Array {
   const magic = buf.indexOf(Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]), at);
   const headerLen = buf.readUInt16LE(magic + 8);
   const header = buf.subarray(magic + 10, magic + 10 + headerLen).toString('latin1');
-  const shape = /'shape': \(([^)]*)\)/.exec(header)![1].split(',').filter((s) => s.trim()).map(Number);
+  const shape = /'shape': \(([^)]*)\)/
+    .exec(header)![1]
+    .split(',')
+    .filter((s) => s.trim())
+    .map(Number);
   const n = shape.reduce((a, b) => a * b, 1);
   const start = magic + 10 + headerLen;
   return new Float64Array(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + start + 8 * n));
@@ -36,44 +40,78 @@ const CASES = [
   { name: 'bit-features', logits: false },
 ];
 
-describe.each([[[]], [['--backend', 'cpu']]] as string[][][])('fixtures through the CLI %j', (backendArgs) => {
-  for (const c of CASES) {
-    const dir = join(FIXTURES, c.name);
-    it(`${c.name}: features --json match pre-logits`, () => {
-      const r = bit(['features', join(dir, 'input.npy'), '--model', join(dir, 'weights.npz'), '--json', ...backendArgs]);
-      expect(r.code, r.stderr).toBe(0);
-      const out = JSON.parse(r.stdout) as { features: Array<{ input: string; values: number[] }> };
-      const expected = npzFloat64(join(dir, 'expected.npz'), 'prelogits');
-      expect(relL2(out.features.flatMap((f) => f.values), expected)).toBeLessThan(1e-4);
-      expect(out.features[0].input).toBe(join(dir, 'input.npy'));
-    });
-    if (c.logits) {
-      it(`${c.name}: predict --logits --json match logits`, () => {
+describe.each([[[]], [['--backend', 'cpu']]] as string[][][])(
+  'fixtures through the CLI %j',
+  (backendArgs) => {
+    for (const c of CASES) {
+      const dir = join(FIXTURES, c.name);
+      it(`${c.name}: features --json match pre-logits`, () => {
         const r = bit([
-          'predict',
+          'features',
           join(dir, 'input.npy'),
           '--model',
           join(dir, 'weights.npz'),
-          '--logits',
           '--json',
           ...backendArgs,
         ]);
         expect(r.code, r.stderr).toBe(0);
         const out = JSON.parse(r.stdout) as {
-          predictions: Array<{ input: string; top: Array<{ index: number; label: unknown; score: number }>; logits: number[] }>;
+          features: Array<{ input: string; values: number[] }>;
         };
-        const expected = npzFloat64(join(dir, 'expected.npz'), 'logits');
-        expect(out.predictions.length).toBe(2);
-        expect(relL2(out.predictions.flatMap((p) => p.logits), expected)).toBeLessThan(1e-4);
-        for (const p of out.predictions) expect(Object.keys(p.top[0]).sort()).toEqual(['index', 'label', 'score']);
+        const expected = npzFloat64(join(dir, 'expected.npz'), 'prelogits');
+        expect(
+          relL2(
+            out.features.flatMap((f) => f.values),
+            expected,
+          ),
+        ).toBeLessThan(1e-4);
+        expect(out.features[0].input).toBe(join(dir, 'input.npy'));
       });
+      if (c.logits) {
+        it(`${c.name}: predict --logits --json match logits`, () => {
+          const r = bit([
+            'predict',
+            join(dir, 'input.npy'),
+            '--model',
+            join(dir, 'weights.npz'),
+            '--logits',
+            '--json',
+            ...backendArgs,
+          ]);
+          expect(r.code, r.stderr).toBe(0);
+          const out = JSON.parse(r.stdout) as {
+            predictions: Array<{
+              input: string;
+              top: Array<{ index: number; label: unknown; score: number }>;
+              logits: number[];
+            }>;
+          };
+          const expected = npzFloat64(join(dir, 'expected.npz'), 'logits');
+          expect(out.predictions.length).toBe(2);
+          expect(
+            relL2(
+              out.predictions.flatMap((p) => p.logits),
+              expected,
+            ),
+          ).toBeLessThan(1e-4);
+          for (const p of out.predictions)
+            expect(Object.keys(p.top[0]).sort()).toEqual(['index', 'label', 'score']);
+        });
+      }
     }
-  }
-});
+  },
+);
 
 it('bit-odd-f16 (float16, deflated): predict --logits --json match logits', () => {
   const dir = join(FIXTURES, 'bit-odd-f16');
-  const r = bit(['predict', join(dir, 'input.npy'), '--model', join(dir, 'weights.npz'), '--logits', '--json']);
+  const r = bit([
+    'predict',
+    join(dir, 'input.npy'),
+    '--model',
+    join(dir, 'weights.npz'),
+    '--logits',
+    '--json',
+  ]);
   expect(r.code, r.stderr).toBe(0);
   const out = JSON.parse(r.stdout);
   expect(out.predictions.length).toBe(1);

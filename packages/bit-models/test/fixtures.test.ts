@@ -20,7 +20,13 @@ const FIXTURES = join(__dirname, 'fixtures');
 const NAMES = ['bit-tiny', 'bit-odd-f16', 'bit-features'] as const;
 
 interface Fixture {
-  spec: { units: number[]; width: number; classes: number; params: number; shapes: Record<string, number[]> };
+  spec: {
+    units: number[];
+    width: number;
+    classes: number;
+    params: number;
+    shapes: Record<string, number[]>;
+  };
   input: tf.Tensor4D;
   expected: Map<string, { shape: number[]; data: Float64Array }>;
 }
@@ -29,7 +35,11 @@ async function readNpy(path: string) {
   const buf = new Uint8Array(await readFile(path));
   const headerLen = buf[8] | (buf[9] << 8);
   const header = new TextDecoder().decode(buf.subarray(10, 10 + headerLen));
-  const shape = /'shape': \(([^)]*)\)/.exec(header)![1].split(',').filter((s) => s.trim()).map(Number);
+  const shape = /'shape': \(([^)]*)\)/
+    .exec(header)![1]
+    .split(',')
+    .filter((s) => s.trim())
+    .map(Number);
   const data = new Float32Array(buf.slice(10 + headerLen).buffer);
   return { shape, data };
 }
@@ -100,7 +110,12 @@ describe.each(BACKENDS)('fixtures on %s', (backend) => {
         if (fx.expected.has('logits')) {
           const preds = await predict(model, fx.input, { topK: 3, logits: true, labels: null });
           const logits = fx.expected.get('logits')!;
-          expect(relL2(preds.flatMap((p) => p.logits!), logits.data)).toBeLessThan(1e-4);
+          expect(
+            relL2(
+              preds.flatMap((p) => p.logits!),
+              logits.data,
+            ),
+          ).toBeLessThan(1e-4);
           const k = logits.shape[1];
           for (const [r, p] of preds.entries()) {
             const row = Array.from(logits.data.subarray(r * k, (r + 1) * k));

@@ -25,10 +25,12 @@ export const convertCommand: Command = {
       },
       usage,
     );
-    if (positionals.length !== 1) throw new UsageError('name exactly one checkpoint to convert', usage);
+    if (positionals.length !== 1)
+      throw new UsageError('name exactly one checkpoint to convert', usage);
     if (!values.out) throw new UsageError('--out is required', usage);
     const format = values.format ?? (values.out.endsWith('.npz') ? 'npz' : 'tfjs');
-    if (format !== 'npz' && format !== 'tfjs') throw new UsageError(`--format must be tfjs or npz, got '${format}'`, usage);
+    if (format !== 'npz' && format !== 'tfjs')
+      throw new UsageError(`--format must be tfjs or npz, got '${format}'`, usage);
     const dtype = values.dtype;
     if (dtype !== 'float32' && dtype !== 'float16') {
       throw new UsageError(`--dtype must be float32 or float16, got '${dtype}'`, usage);

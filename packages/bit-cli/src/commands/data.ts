@@ -13,13 +13,15 @@ export const dataCommand: Command = {
   summary: 'inspect a dataset source: examples, classes, image size, broken files',
   async run(argv) {
     const [sub, ...rest] = argv;
-    if (sub !== 'inspect') throw new UsageError(`unknown data command '${sub ?? ''}' (only 'inspect')`, usage);
+    if (sub !== 'inspect')
+      throw new UsageError(`unknown data command '${sub ?? ''}' (only 'inspect')`, usage);
     const { values, positionals } = parseCommandArgs(
       rest,
       { split: { type: 'string' }, json: { type: 'boolean', default: false } },
       usage,
     );
-    if (positionals.length !== 1) throw new UsageError('name exactly one source (a folder, manifest or dataset dir)', usage);
+    if (positionals.length !== 1)
+      throw new UsageError('name exactly one source (a folder, manifest or dataset dir)', usage);
     if (values.split !== undefined && values.split !== 'train' && values.split !== 'test') {
       throw new UsageError(`--split must be train or test, got '${values.split}'`, usage);
     }
@@ -27,8 +29,12 @@ export const dataCommand: Command = {
     if (values.json) {
       printJson(info);
     } else {
-      const { skipped, classCounts, ...rest2 } = info as typeof info & { skipped: unknown[]; classCounts: unknown };
-      for (const [k, v] of Object.entries(rest2)) process.stdout.write(`${k.padEnd(12)} ${JSON.stringify(v)}\n`);
+      const { skipped, classCounts, ...rest2 } = info as typeof info & {
+        skipped: unknown[];
+        classCounts: unknown;
+      };
+      for (const [k, v] of Object.entries(rest2))
+        process.stdout.write(`${k.padEnd(12)} ${JSON.stringify(v)}\n`);
       process.stdout.write(`${'classCounts'.padEnd(12)} ${JSON.stringify(classCounts)}\n`);
       process.stdout.write(`${'skipped'.padEnd(12)} ${skipped.length}\n`);
     }

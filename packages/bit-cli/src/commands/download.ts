@@ -22,7 +22,8 @@ export const downloadCommand: Command = {
       },
       usage,
     );
-    if (positionals.length !== 1) throw new UsageError('name exactly one model (bit models lists them)', usage);
+    if (positionals.length !== 1)
+      throw new UsageError('name exactly one model (bit models lists them)', usage);
     const cacheDir = values['cache-dir'] ?? resolveCacheDir();
     let lastPct = -1;
     const result = await downloadCheckpoint(positionals[0], {
@@ -34,7 +35,8 @@ export const downloadCommand: Command = {
         const pct = e.totalBytes ? Math.floor((100 * e.receivedBytes) / e.totalBytes) : -1;
         if (pct !== lastPct) {
           lastPct = pct;
-          if (process.stderr.isTTY) process.stderr.write(`\r${e.name}: ${pct}% (${e.receivedBytes} bytes)`);
+          if (process.stderr.isTTY)
+            process.stderr.write(`\r${e.name}: ${pct}% (${e.receivedBytes} bytes)`);
           else if (pct % 10 === 0) log(`${e.name}: ${pct}%`);
         }
       },

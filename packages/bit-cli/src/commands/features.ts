@@ -9,7 +9,8 @@ import { loadModelFlag } from '../model-flags.js';
 import { printJson } from '../output.js';
 import type { Command } from './types.js';
 
-const usage = 'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--json] [--backend B]';
+const usage =
+  'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--json] [--backend B]';
 
 /** `bit features`: pre-logits feature vectors. */
 export const featuresCommand: Command = {
@@ -28,7 +29,8 @@ export const featuresCommand: Command = {
       usage,
     );
     if (!values.model) throw new UsageError('--model is required', usage);
-    if (positionals.length === 0) throw new UsageError('no input given (images or .npy files)', usage);
+    if (positionals.length === 0)
+      throw new UsageError('no input given (images or .npy files)', usage);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
     await requireFiles(positionals, usage);
     await selectBackend(values.backend, usage);
@@ -39,7 +41,9 @@ export const featuresCommand: Command = {
     for (const { input, images } of inputs) {
       const f = await features(model, images);
       images.dispose();
-      f.forEach((v, i) => out.push({ input, ...(f.length > 1 ? { index: i } : {}), values: Array.from(v) }));
+      f.forEach((v, i) =>
+        out.push({ input, ...(f.length > 1 ? { index: i } : {}), values: Array.from(v) }),
+      );
     }
     model.dispose();
     if (values.json) printJson({ features: out });

@@ -25,9 +25,13 @@ export const hyperruleCommand: Command = {
       },
       usage,
     );
-    if (values['dataset-size'] === undefined) throw new UsageError('--dataset-size is required', usage);
+    if (values['dataset-size'] === undefined)
+      throw new UsageError('--dataset-size is required', usage);
     if (values['image-size'] === undefined) throw new UsageError('--image-size is required', usage);
-    const datasetSize = numberFlag(values['dataset-size'], 'dataset-size', usage, { integer: true, min: 0 })!;
+    const datasetSize = numberFlag(values['dataset-size'], 'dataset-size', usage, {
+      integer: true,
+      min: 0,
+    })!;
     const imageSize = sizeFlag(values['image-size'], 'image-size', usage);
     const plan = hyperRule({
       datasetSize,

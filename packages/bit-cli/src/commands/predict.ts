@@ -19,7 +19,10 @@ async function labelsFlag(value: string | undefined): Promise<string | string[] 
   try {
     return parseLabels(await readFile(value, 'utf8'));
   } catch {
-    throw new UsageError(`--labels: '${value}' is neither ${labelSets().join(' nor ')} nor a readable file`, usage);
+    throw new UsageError(
+      `--labels: '${value}' is neither ${labelSets().join(' nor ')} nor a readable file`,
+      usage,
+    );
   }
 }
 
@@ -43,7 +46,8 @@ export const predictCommand: Command = {
       usage,
     );
     if (!values.model) throw new UsageError('--model is required', usage);
-    if (positionals.length === 0) throw new UsageError('no input given (images or .npy files)', usage);
+    if (positionals.length === 0)
+      throw new UsageError('no input given (images or .npy files)', usage);
     const topK = numberFlag(values.top, 'top', usage, { integer: true, min: 1 }) ?? 5;
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
     const labels = await labelsFlag(values.labels);
@@ -56,7 +60,9 @@ export const predictCommand: Command = {
     for (const { input, images } of inputs) {
       const preds = await predict(model, images, { topK, labels, logits: values.logits });
       images.dispose();
-      preds.forEach((p, i) => predictions.push({ input, ...(preds.length > 1 ? { index: i } : {}), ...p }));
+      preds.forEach((p, i) =>
+        predictions.push({ input, ...(preds.length > 1 ? { index: i } : {}), ...p }),
+      );
     }
     model.dispose();
     if (values.json) {
@@ -66,7 +72,9 @@ export const predictCommand: Command = {
         const where = p.index !== undefined ? `${p.input}[${p.index}]` : p.input;
         process.stdout.write(`${where}\n`);
         for (const t of p.top as Array<{ index: number; label: string | null; score: number }>) {
-          process.stdout.write(`  ${t.score.toFixed(4)}  ${t.index}${t.label ? `  ${t.label}` : ''}\n`);
+          process.stdout.write(
+            `  ${t.score.toFixed(4)}  ${t.index}${t.label ? `  ${t.label}` : ''}\n`,
+          );
         }
       }
     }

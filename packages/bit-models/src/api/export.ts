@@ -22,7 +22,8 @@ export async function exportNpz(
 ): Promise<void> {
   const dtype = options.dtype ?? 'float32';
   async function* arrays(): AsyncGenerator<NpzWriteArray> {
-    for await (const a of exportWeights(model)) yield { name: a.name, shape: a.shape, data: a.data, dtype };
+    for await (const a of exportWeights(model))
+      yield { name: a.name, shape: a.shape, data: a.data, dtype };
   }
   await writeNpz(arrays(), sink, { compress: options.compress ?? false });
 }

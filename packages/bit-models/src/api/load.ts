@@ -51,10 +51,7 @@ export async function modelFromArrays(
   const arch: BiTArchitecture = inferArchitecture(source.entries, source.name);
   let model = buildResNetV2(arch, { kernelInitializer: 'zeros' });
   await loadWeightsInto(model, source);
-  const labels =
-    options.labels !== undefined
-      ? options.labels
-      : (options.entry?.labels ?? null);
+  const labels = options.labels !== undefined ? options.labels : (options.entry?.labels ?? null);
   setBiTMetadata(model, {
     source: options.entry?.name ?? source.name,
     architecture: arch,
@@ -89,7 +86,10 @@ export async function modelFromNpz(
  * from the checkpoint itself. In Node, `@bit/models/node`'s `loadBiT` adds file paths, TF.js
  * model folders and a download cache.
  */
-export async function loadBiT(source: BiTSource, options: LoadBiTOptions = {}): Promise<tfl.LayersModel> {
+export async function loadBiT(
+  source: BiTSource,
+  options: LoadBiTOptions = {},
+): Promise<tfl.LayersModel> {
   if (isNamedArraySource(source)) return modelFromArrays(source, options);
   if (isByteSource(source)) return modelFromNpz(source, options);
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
@@ -99,7 +99,10 @@ export async function loadBiT(source: BiTSource, options: LoadBiTOptions = {}): 
   if (hasModel(text)) {
     const entry = getModelEntry(text);
     const url = zooUrl(entry, options.baseUrl);
-    return modelFromNpz(await HttpRangeByteSource.open(url, { fetch: options.fetch }), { ...options, entry });
+    return modelFromNpz(await HttpRangeByteSource.open(url, { fetch: options.fetch }), {
+      ...options,
+      entry,
+    });
   }
   if (/^https?:\/\//.test(text)) {
     return modelFromNpz(await HttpRangeByteSource.open(text, { fetch: options.fetch }), options);

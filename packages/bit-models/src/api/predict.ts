@@ -83,9 +83,10 @@ export function featureExtractor(model: tfl.LayersModel): tfl.LayersModel {
   let sub = featureModels.get(model);
   if (!sub) {
     const layer = model.getLayer(PRELOGITS);
-    sub = layer === model.layers[model.layers.length - 1]
-      ? model
-      : tfl.model({ inputs: model.inputs, outputs: layer.output as tfl.SymbolicTensor });
+    sub =
+      layer === model.layers[model.layers.length - 1]
+        ? model
+        : tfl.model({ inputs: model.inputs, outputs: layer.output as tfl.SymbolicTensor });
     featureModels.set(model, sub);
   }
   return sub;

@@ -8,10 +8,13 @@ import { headLayer } from './resnetv2.js';
  */
 export function replaceHead(model: tfl.LayersModel, numClasses: number): tfl.LayersModel {
   if (!Number.isInteger(numClasses) || numClasses < 0) {
-    throw new RangeError(`replaceHead: numClasses must be a non-negative integer, got ${numClasses}`);
+    throw new RangeError(
+      `replaceHead: numClasses must be a non-negative integer, got ${numClasses}`,
+    );
   }
   const prelogits = model.getLayer(PRELOGITS).output as tfl.SymbolicTensor;
-  const outputs = numClasses > 0 ? (headLayer(numClasses).apply(prelogits) as tfl.SymbolicTensor) : prelogits;
+  const outputs =
+    numClasses > 0 ? (headLayer(numClasses).apply(prelogits) as tfl.SymbolicTensor) : prelogits;
   const out = tfl.model({ inputs: model.inputs, outputs, name: model.name });
   const meta = model.getUserDefinedMetadata() as Record<string, any> | undefined;
   if (meta?.bit) {
@@ -34,13 +37,17 @@ export function unitsOf(model: tfl.LayersModel): [number, number, number, number
 }
 
 /** Names of the intermediate outputs exposed by {@link endpointsModel}. */
-export type EndpointName = 'root' | 'block1' | 'block2' | 'block3' | 'block4' | 'prelogits' | 'logits';
+export type EndpointName =
+  'root' | 'block1' | 'block2' | 'block3' | 'block4' | 'prelogits' | 'logits';
 
 /**
  * A model (sharing weights) whose outputs are the named endpoints, in the order given:
  * `root` (after the max pool), `block1`..`block4`, `prelogits`, `logits` (when there is a head).
  */
-export function endpointsModel(model: tfl.LayersModel, names: readonly EndpointName[]): tfl.LayersModel {
+export function endpointsModel(
+  model: tfl.LayersModel,
+  names: readonly EndpointName[],
+): tfl.LayersModel {
   const units = unitsOf(model);
   const layerName = (n: EndpointName): string => {
     if (n === 'root') return ROOT_POOL;

@@ -7,7 +7,15 @@ import {
   rootChannels,
   validateArchitecture,
 } from './spec.js';
-import { FINAL_NORM, HEAD, PRELOGITS, ROOT_CONV, ROOT_POOL, unitOutput, unitPrefix } from './names.js';
+import {
+  FINAL_NORM,
+  HEAD,
+  PRELOGITS,
+  ROOT_CONV,
+  ROOT_POOL,
+  unitOutput,
+  unitPrefix,
+} from './names.js';
 
 type SymbolicTensor = tfl.SymbolicTensor;
 
@@ -87,7 +95,10 @@ function unit(
  * [-1, 1] inside); output: logits, or pre-logits when `numClasses` is 0. Layers are named after
  * the official checkpoint paths (`resnet/block1/unit01/a/standardized_conv2d`, ...).
  */
-export function buildResNetV2(architecture: BiTArchitecture, options: BuildOptions = {}): tfl.LayersModel {
+export function buildResNetV2(
+  architecture: BiTArchitecture,
+  options: BuildOptions = {},
+): tfl.LayersModel {
   const arch = validateArchitecture(architecture);
   const [h, w] = options.inputSize ?? [null, null];
   const input = tfl.input({ shape: [h, w, 3], name: 'image' });
@@ -97,7 +108,10 @@ export function buildResNetV2(architecture: BiTArchitecture, options: BuildOptio
   const init: Init = options.kernelInitializer ?? 'heNormal';
   x = stdConv(x, root, 7, ROOT_CONV, init, 2);
   x = apply(tfl.layers.zeroPadding2d({ padding: 1, name: 'resnet/root_block/pool_pad' }), x);
-  x = apply(tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: ROOT_POOL }), x);
+  x = apply(
+    tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: ROOT_POOL }),
+    x,
+  );
   let cin = root;
   for (let b = 1; b <= 4; b++) {
     const mid = midChannels(arch, b);

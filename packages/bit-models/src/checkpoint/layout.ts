@@ -58,13 +58,16 @@ export class CheckpointMismatchError extends Error {
     readonly misshaped: Array<{ name: string; expected: number[]; actual: number[] }>,
   ) {
     const parts: string[] = [];
-    const list = (xs: string[]) => xs.slice(0, 10).join(', ') + (xs.length > 10 ? `, ... (${xs.length} in all)` : '');
+    const list = (xs: string[]) =>
+      xs.slice(0, 10).join(', ') + (xs.length > 10 ? `, ... (${xs.length} in all)` : '');
     if (missing.length) parts.push(`missing ${missing.length}: ${list(missing)}`);
     if (unexpected.length) parts.push(`unexpected ${unexpected.length}: ${list(unexpected)}`);
     if (misshaped.length) {
       parts.push(
         `mis-shaped ${misshaped.length}: ${list(
-          misshaped.map((m) => `${m.name} [${m.actual.join(',')}] (expected [${m.expected.join(',')}])`),
+          misshaped.map(
+            (m) => `${m.name} [${m.actual.join(',')}] (expected [${m.expected.join(',')}])`,
+          ),
         )}`,
       );
     }
@@ -91,7 +94,9 @@ export function inferArchitecture(
     const m = /^resnet\/block([1-4])\/unit(\d+)\//.exec(name);
     if (m) units[Number(m[1]) - 1] = Math.max(units[Number(m[1]) - 1], Number(m[2]));
   }
-  const missingBlocks = units.flatMap((u, i) => (u === 0 ? [`resnet/block${i + 1}/unit01/...`] : []));
+  const missingBlocks = units.flatMap((u, i) =>
+    u === 0 ? [`resnet/block${i + 1}/unit01/...`] : [],
+  );
   if (missingBlocks.length) throw new CheckpointMismatchError(file, missingBlocks, [], []);
   const head = shapes.get(`${HEAD}/bias`);
   const arch = validateArchitecture({

@@ -32,7 +32,8 @@ export function modelWeights(model: tfl.LayersModel): ModelWeight[] {
     for (const variable of layer.weights) {
       const name = checkpointName(layer.name, variable);
       const shape = variable.shape as number[];
-      const checkpointShape = name === `${HEAD}/kernel` && shape.length === 2 ? [1, 1, ...shape] : shape;
+      const checkpointShape =
+        name === `${HEAD}/kernel` && shape.length === 2 ? [1, 1, ...shape] : shape;
       out.push({ name, variable, checkpointShape });
     }
   }
@@ -44,7 +45,10 @@ export function modelWeights(model: tfl.LayersModel): ModelWeight[] {
  * one array). Names and shapes are checked first; a mismatch lists missing, unexpected and
  * mis-shaped names.
  */
-export async function loadWeightsInto(model: tfl.LayersModel, source: NamedArraySource): Promise<void> {
+export async function loadWeightsInto(
+  model: tfl.LayersModel,
+  source: NamedArraySource,
+): Promise<void> {
   const weights = modelWeights(model);
   const available = new Map(source.entries.map((e) => [e.name, e.shape]));
   const missing: string[] = [];

@@ -22,8 +22,12 @@ export function registerLabels(name: string, load: () => Promise<string[]>): voi
   cache.delete(name);
 }
 
-registerLabels('imagenet1k', async () => parseLabels((await import('./data/imagenet1k.js')).default));
-registerLabels('imagenet21k', async () => parseLabels((await import('./data/imagenet21k.js')).default));
+registerLabels('imagenet1k', async () =>
+  parseLabels((await import('./data/imagenet1k.js')).default),
+);
+registerLabels('imagenet21k', async () =>
+  parseLabels((await import('./data/imagenet21k.js')).default),
+);
 
 /** Names of the registered label sets. */
 export function labelSets(): string[] {

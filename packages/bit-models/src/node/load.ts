@@ -73,11 +73,17 @@ export async function loadBiT(
   const st = await exists(source);
   if (st?.isDirectory()) {
     if (await exists(join(source, 'model.json'))) return fromTfjs(source, options);
-    throw new CheckpointFormatError('not-a-checkpoint', source, undefined, 'a folder without model.json');
+    throw new CheckpointFormatError(
+      'not-a-checkpoint',
+      source,
+      undefined,
+      'a folder without model.json',
+    );
   }
   if (st?.isFile()) {
     const bytes = await head(source);
-    if (bytes[0] === 0x50 && bytes[1] === 0x4b) return modelFromNpz(await FileByteSource.open(source), options);
+    if (bytes[0] === 0x50 && bytes[1] === 0x4b)
+      return modelFromNpz(await FileByteSource.open(source), options);
     if (bytes[0] === 0x7b /* { */) return fromTfjs(source, options);
     throw new CheckpointFormatError(
       'not-a-checkpoint',

@@ -18,7 +18,11 @@ export interface SaveBiTOptions {
  * Saves a model to `path` atomically (temp file or folder, then rename): an .npz in the official
  * layout, or a TF.js model folder (default when `path` does not end in .npz).
  */
-export async function saveBiT(model: tfl.LayersModel, path: string, options: SaveBiTOptions = {}): Promise<void> {
+export async function saveBiT(
+  model: tfl.LayersModel,
+  path: string,
+  options: SaveBiTOptions = {},
+): Promise<void> {
   const format = options.format ?? (path.endsWith('.npz') ? 'npz' : 'tfjs');
   if (format === 'npz') {
     await exportNpz(model, await FileSink.create(path), options);

@@ -33,7 +33,9 @@ export const OFFICIAL_BASE_URL = 'https://storage.googleapis.com/bit_models/';
 const entries = new Map<string, ZooEntry>();
 
 /** Adds (or replaces) a zoo entry; users register their own checkpoints the same way. */
-export function registerModel(entry: Omit<ZooEntry, 'parameters' | 'approxBytes'> & Partial<ZooEntry>): ZooEntry {
+export function registerModel(
+  entry: Omit<ZooEntry, 'parameters' | 'approxBytes'> & Partial<ZooEntry>,
+): ZooEntry {
   const parameters = entry.parameters ?? countParameters(entry.architecture);
   const full: ZooEntry = { ...entry, parameters, approxBytes: entry.approxBytes ?? parameters * 4 };
   entries.set(full.name.toLowerCase(), full);
