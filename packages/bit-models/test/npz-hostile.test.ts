@@ -332,7 +332,7 @@ describe('hostile or damaged archives are refused with typed errors', () => {
 
   it('reading a member that does not exist', async () => {
     const archive = await openNpz(new MemoryByteSource(makeZip([good()]), FILE));
-    const error = await archive.read('nope').catch((e: unknown) => e as CheckpointFormatError);
+    const error = (await archive.read('nope').catch((e: unknown) => e)) as CheckpointFormatError;
     expect(error).toMatchObject({ code: 'member-not-found', file: FILE, member: 'nope.npy' });
     expect(error.message).toContain('"nope.npy"');
   });
