@@ -1,0 +1,99 @@
+/**
+ * Registers the kernels that full fine-tuning needs on tfjs-backend-wasm 4.22 and that it
+ * lacks, gets wrong or runs far too slowly. Works only through the kernel registry (never
+ * imports the backend).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { maxPoolGradConfig } from './max-pool-grad';
+import { WASM_BACKEND_NAME } from './wasm-backend';
+
+/** Why a training kernel is registered, which decides what happens to a native one. */
+type Reason =
+  /** The backend lacks it: a native one (a later tfjs) is kept. */
+  | 'missing'
+  /** The native one is wrong: it is replaced. */
+  | 'wrong'
+  /** The native one is correct but slow: replaced, and handed the cases ours does not cover. */
+  | 'slow';
+
+/** One training kernel: its name, why, and how to build it given the native kernel. */
+interface TrainingKernel {
+  kernelName: string;
+  reason: Reason;
+  make(native: KernelFunc | undefined): KernelConfig;
+}
+
+const TRAINING_KERNELS: readonly TrainingKernel[] = [
+  // Missing in tfjs-backend-wasm 4.22 (tensorflow/tfjs#8474).
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    reason: 'missing',
+    make: () => conv2DBackpropFilterConfig,
+  },
+  // The native one gives wrong gradients when a window has only negative inputs.
+  { kernelName: 'MaxPoolGrad', reason: 'wrong', make: () => maxPoolGradConfig },
+  // The native one is a plain loop; stride 1 runs as an XNNPACK convolution instead.
+  {
+    kernelName: 'Conv2DBackpropInput',
+    reason: 'slow',
+    make: (native) => makeConv2DBackpropInputConfig(native),
+  },
+];
+
+/** Kernel functions this module registered, to recognise them on a later call. */
+const ours = new WeakSet<KernelFunc>();
+
+/** Names of the kernels {@link registerWasmTrainingKernels} can register. */
+export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = TRAINING_KERNELS.map(
+  (k) => k.kernelName,
+);
+
+/** Options of {@link registerWasmTrainingKernels}. */
+export interface WasmTrainingKernelOptions {
+  /**
+   * Also replace native kernels that are correct but slow (`Conv2DBackpropInput`, whose
+   * stride-1 case becomes an XNNPACK convolution; strided ones still use the native kernel).
+   * Default true.
+   */
+  replaceSlow?: boolean;
+}
+
+/**
+ * Makes gradient-based training correct (and usably fast) on the wasm backend by registering,
+ * for backend 'wasm': `Conv2DBackpropFilter` (missing natively, so no conv weight had a
+ * gradient), a correct `MaxPoolGrad` (the native one is wrong when a window holds only negative
+ * values) and, unless `replaceSlow` is false, a stride-1 `Conv2DBackpropInput` on XNNPACK.
+ *
+ * Call it after `@tensorflow/tfjs-backend-wasm` has been imported (importing the backend
+ * registers its kernels and would overwrite these); the backend need not be initialised yet.
+ * Idempotent: kernels registered by an earlier call are left alone, and a kernel the backend
+ * has natively is kept unless it is known to be wrong (or slow, with `replaceSlow`).
+ *
+ * @returns the names of the kernels this call registered (empty when all were in place).
+ */
+export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions = {}): string[] {
+  const replaceSlow = options.replaceSlow ?? true;
+  const registered: string[] = [];
+  for (const kernel of TRAINING_KERNELS) {
+    const existing = tf.getKernel(kernel.kernelName, WASM_BACKEND_NAME);
+    if (existing != null) {
+      if (ours.has(existing.kernelFunc)) continue;
+      const replace = kernel.reason === 'wrong' || (kernel.reason === 'slow' && replaceSlow);
+      if (!replace) continue;
+      tf.unregisterKernel(kernel.kernelName, WASM_BACKEND_NAME);
+    }
+    const config: KernelConfig = { ...kernel.make(existing?.kernelFunc) };
+    if (kernel.reason === 'slow' && existing != null) {
+      // The native kernel still serves some cases: keep its setup (run on backend init).
+      config.setupFunc = existing.setupFunc;
+      config.disposeFunc = existing.disposeFunc;
+    }
+    ours.add(config.kernelFunc);
+    tf.registerKernel(config);
+    registered.push(kernel.kernelName);
+  }
+  return registered;
+}

@@ -1,0 +1,89 @@
+/**
+ * The part of tfjs-backend-wasm's backend object that the training kernels use, typed
+ * structurally (libraries never import a backend package), and helpers to run the wasm
+ * backend's own kernels from inside another kernel.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { DataId, DataType, NamedAttrMap, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
+
+/** The name tfjs-backend-wasm registers its kernels under. */
+export const WASM_BACKEND_NAME = 'wasm';
+
+/** Thrown when a training kernel gets a backend, input or attribute it cannot handle. */
+export class WasmKernelError extends Error {
+  override name = 'WasmKernelError';
+}
+
+/** The methods of tfjs-backend-wasm's `BackendWasm` that the training kernels call. */
+export interface WasmBackendLike {
+  /** Allocates an (uninitialised) output on the wasm heap. */
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  /** A view of a tensor's bytes on the wasm heap (invalidated when the heap grows). */
+  typedArrayFromHeap(info: TensorInfo): TypedArray;
+  /** Drops one reference to `dataId`, freeing the memory at zero. */
+  disposeData(dataId: DataId, force?: boolean): boolean;
+}
+
+/** Checks that `backend` (as a kernel function receives it) looks like the wasm backend. */
+export function asWasmBackend(backend: unknown, kernelName: string): WasmBackendLike {
+  const b = backend as Partial<WasmBackendLike> | null;
+  if (
+    b == null ||
+    typeof b.makeOutput !== 'function' ||
+    typeof b.typedArrayFromHeap !== 'function' ||
+    typeof b.disposeData !== 'function'
+  ) {
+    throw new WasmKernelError(
+      `${kernelName}: backend is not tfjs-backend-wasm (missing makeOutput/typedArrayFromHeap/disposeData)`,
+    );
+  }
+  return b as WasmBackendLike;
+}
+
+/**
+ * Runs the kernel `kernelName` registered for the wasm backend on tensor infos (no engine,
+ * no tape); the caller owns the result and disposes it with `backend.disposeData`.
+ */
+export function runWasmKernel(
+  kernelName: string,
+  inputs: Record<string, TensorInfo>,
+  attrs: NamedAttrMap,
+  backend: WasmBackendLike,
+): TensorInfo {
+  const config = tf.getKernel(kernelName, WASM_BACKEND_NAME);
+  if (config == null) {
+    throw new WasmKernelError(`kernel '${kernelName}' is not registered for backend 'wasm'`);
+  }
+  const out = config.kernelFunc({ inputs, backend: backend as object, attrs });
+  if (Array.isArray(out)) {
+    throw new WasmKernelError(`kernel '${kernelName}' returned ${out.length} outputs, expected 1`);
+  }
+  return out;
+}
+
+/** Tracks intermediate results of a kernel and frees them all at once. */
+export class Intermediates {
+  private readonly infos: TensorInfo[] = [];
+
+  constructor(private readonly backend: WasmBackendLike) {}
+
+  /** Runs a wasm kernel and remembers its output for {@link Intermediates.dispose}. */
+  run(kernelName: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
+    const out = runWasmKernel(kernelName, inputs, attrs, this.backend);
+    this.infos.push(out);
+    return out;
+  }
+
+  /** A reshaped view of `x` (shares its data; counted as an intermediate). */
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.run('Reshape', { x }, { shape });
+  }
+
+  /** Frees every intermediate except those in `keep`. */
+  dispose(keep: TensorInfo[] = []): void {
+    for (const info of this.infos) {
+      if (!keep.includes(info)) this.backend.disposeData(info.dataId);
+    }
+    this.infos.length = 0;
+  }
+}

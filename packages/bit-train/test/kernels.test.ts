@@ -1,0 +1,278 @@
+/**
+ * The wasm training kernels one by one: registration, every conv filter-gradient plan, the
+ * stride-1 input gradient, the native MaxPoolGrad bug they replace, errors, and no leaks.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { tf, useBackend } from '../../../test-utils/backends';
+import {
+  chooseFilterGradPlan,
+  conv2DBackpropFilterConfig,
+  conv2DBackpropFilterWasm,
+  type FilterGradPlan,
+} from '../src/kernels/conv2d-backprop-filter';
+import { maxPoolGradConfig } from '../src/kernels/max-pool-grad';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES } from '../src/kernels/register';
+import { WasmKernelError, type WasmBackendLike } from '../src/kernels/wasm-backend';
+
+/** Seeded values in [-1, 1) (mulberry32). */
+function values(n: number, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+type Pad = 'same' | 'valid' | number | number[][];
+
+/** float64 dW of an NHWC conv for given x, dy. */
+function filterGradReference(x: tf.Tensor4D, dy: tf.Tensor4D, k: number[], s: number, pad: Pad) {
+  const g = tf.backend_util.computeConv2DInfo(
+    x.shape,
+    k as [number, number, number, number],
+    s,
+    1,
+    pad as 'same',
+  );
+  const xv = x.dataSync();
+  const dv = dy.dataSync();
+  const [n, h, w, ci] = x.shape;
+  const [kh, kw, , co] = k;
+  const dw = new Float64Array(kh * kw * ci * co);
+  for (let b = 0; b < n; b++)
+    for (let r = 0; r < g.outHeight; r++)
+      for (let c = 0; c < g.outWidth; c++)
+        for (let i = 0; i < kh; i++)
+          for (let j = 0; j < kw; j++) {
+            const xr = r * s - g.padInfo.top + i;
+            const xc = c * s - g.padInfo.left + j;
+            if (xr < 0 || xr >= h || xc < 0 || xc >= w) continue;
+            for (let p = 0; p < ci; p++)
+              for (let o = 0; o < co; o++)
+                dw[((i * kw + j) * ci + p) * co + o] +=
+                  xv[((b * h + xr) * w + xc) * ci + p] *
+                  dv[((b * g.outHeight + r) * g.outWidth + c) * co + o];
+          }
+  return dw;
+}
+
+let nativeMaxPoolGrad: KernelFunc;
+let registeredFirst: string[];
+
+beforeAll(async () => {
+  await useBackend('wasm');
+  nativeMaxPoolGrad = tf.getKernel('MaxPoolGrad', 'wasm').kernelFunc;
+  registeredFirst = registerWasmTrainingKernels();
+});
+
+const wasmBackend = () =>
+  tf.findBackend('wasm') as unknown as WasmBackendLike & { numDataIds(): number };
+
+describe('registerWasmTrainingKernels', () => {
+  it('registers the missing, wrong and slow kernels once', () => {
+    expect(registeredFirst).toEqual(['Conv2DBackpropFilter', 'MaxPoolGrad', 'Conv2DBackpropInput']);
+    expect([...WASM_TRAINING_KERNEL_NAMES]).toEqual(registeredFirst);
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm').kernelFunc).toBe(
+      conv2DBackpropFilterConfig.kernelFunc,
+    );
+    expect(tf.getKernel('MaxPoolGrad', 'wasm').kernelFunc).toBe(maxPoolGradConfig.kernelFunc);
+    expect(tf.getKernel('MaxPoolGrad', 'wasm').kernelFunc).not.toBe(nativeMaxPoolGrad);
+    expect(registerWasmTrainingKernels()).toEqual([]);
+    expect(registerWasmTrainingKernels({ replaceSlow: false })).toEqual([]);
+    expect(tf.getKernel('MaxPoolGrad', 'cpu').kernelFunc).not.toBe(maxPoolGradConfig.kernelFunc);
+  });
+
+  it('the native wasm MaxPoolGrad it replaces is wrong on negative inputs (tfjs 4.22)', async () => {
+    await useBackend('wasm');
+    const x = tf.tensor4d(
+      values(2 * 7 * 7 * 2, 1).map((v) => -Math.abs(v) - 0.1),
+      [2, 7, 7, 2],
+    );
+    const pooled = tf.maxPool(x, 3, 2, 'valid');
+    const dy = tf.onesLike(pooled);
+    const attrs = { filterSize: 3, strides: 2, pad: 'valid' };
+    const ours = tf
+      .engine()
+      .runKernel('MaxPoolGrad', { dy, input: x, output: pooled }, attrs) as tf.Tensor;
+    const info = nativeMaxPoolGrad({
+      inputs: { dy, input: x, output: pooled },
+      backend: tf.backend(),
+      attrs,
+    });
+    const native = tf.engine().makeTensorFromTensorInfo(info as TensorInfo);
+    // Each window's gradient (1) lands on exactly one input: the total is the window count.
+    expect(tf.sum(ours).dataSync()[0]).toBe(pooled.size);
+    expect(tf.sum(native).dataSync()[0]).not.toBe(pooled.size);
+    tf.dispose([x, pooled, dy, ours, native]);
+  });
+});
+
+describe('Conv2DBackpropFilter plans', () => {
+  const cases: Array<[string, number[], number[], number, Pad, FilterGradPlan[]]> = [
+    ['1x1 s1', [2, 5, 6, 7], [1, 1, 7, 3], 1, 'valid', ['matmul', 'taps', 'dilated-conv']],
+    ['3x3 s1 same', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'same', ['taps', 'dilated-conv']],
+    ['3x3 s1 valid', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'valid', ['taps', 'dilated-conv']],
+    [
+      '5x5 s1 explicit asymmetric',
+      [1, 7, 8, 2],
+      [5, 5, 2, 3],
+      1,
+      [
+        [0, 0],
+        [2, 1],
+        [0, 2],
+        [0, 0],
+      ],
+      ['taps', 'dilated-conv'],
+    ],
+    ['3x3 s2 same', [2, 7, 6, 3], [3, 3, 3, 4], 2, 'same', ['dilated-conv']],
+    ['3x3 s3 valid remainder', [2, 11, 10, 3], [3, 3, 3, 2], 3, 'valid', ['dilated-conv']],
+  ];
+  it.each(cases)('%s: every applicable plan matches float64', async (_n, xs, ks, s, pad, plans) => {
+    await useBackend('wasm');
+    const x = tf.tensor4d(
+      values(
+        xs.reduce((a, b) => a * b),
+        2,
+      ),
+      xs as [number, number, number, number],
+    );
+    const g = tf.backend_util.computeConv2DInfo(
+      x.shape,
+      ks as [number, number, number, number],
+      s,
+      1,
+      pad as 'same',
+    );
+    const dy = tf.tensor4d(
+      values(
+        g.outShape.reduce((a, b) => a * b),
+        3,
+      ),
+      g.outShape,
+    );
+    const ref = filterGradReference(x, dy, ks, s, pad);
+    const backend = wasmBackend();
+    const ids = backend.numDataIds();
+    for (const plan of plans) {
+      const attrs = { strides: s, pad, dataFormat: 'NHWC', filterShape: ks } as never;
+      const out = conv2DBackpropFilterWasm(x, dy, attrs, backend, plan);
+      expect(out.shape).toEqual(ks);
+      const dw = tf.engine().makeTensorFromTensorInfo(out);
+      expect(relL2(dw.dataSync(), ref)).toBeLessThan(1e-5);
+      dw.dispose();
+      expect(backend.numDataIds()).toBe(ids); // intermediates freed
+    }
+    tf.dispose([x, dy]);
+  });
+
+  it('picks matmul for 1x1/1, taps for few positions, the dilated conv otherwise', () => {
+    const plan = (xs: number[], ks: number[], s: number, pad: Pad) =>
+      chooseFilterGradPlan(
+        tf.backend_util.computeConv2DInfo(
+          xs as [number, number, number, number],
+          ks as [number, number, number, number],
+          s,
+          1,
+          pad as 'same',
+        ),
+      );
+    expect(plan([8, 32, 32, 256], [1, 1, 256, 64], 1, 'valid')).toBe('matmul');
+    expect(plan([8, 8, 8, 512], [3, 3, 512, 512], 1, 'same')).toBe('taps');
+    expect(plan([8, 32, 32, 64], [3, 3, 64, 64], 1, 'same')).toBe('dilated-conv');
+    expect(plan([8, 32, 32, 64], [3, 3, 64, 64], 2, 'same')).toBe('dilated-conv');
+    expect(plan([8, 16, 16, 64], [1, 1, 64, 128], 2, 'valid')).toBe('dilated-conv');
+  });
+
+  it('rejects a backend that is not wasm, a dy of the wrong shape and NCHW', async () => {
+    await useBackend('wasm');
+    const x = tf.zeros([1, 4, 4, 2]);
+    const dy = tf.zeros([1, 4, 4, 3]);
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2, 3] };
+    const run = (a: object, backend: unknown) =>
+      conv2DBackpropFilterConfig.kernelFunc({
+        inputs: { x, dy },
+        backend: backend as object,
+        attrs: a as never,
+      });
+    expect(() => run(attrs, {})).toThrow(WasmKernelError);
+    expect(() => run({ ...attrs, filterShape: [3, 3, 2, 5] }, tf.backend())).toThrow(/dy shape/);
+    expect(() => run({ ...attrs, dataFormat: 'NCHW' }, tf.backend())).toThrow(/dataFormat/);
+    tf.dispose([x, dy]);
+  });
+});
+
+describe('Conv2DBackpropInput (stride 1 as a convolution)', () => {
+  it.each([
+    ['1x1 valid', [2, 5, 6, 7], [1, 1, 7, 3], 1, 'valid'],
+    ['3x3 same', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'same'],
+    ['3x3 valid', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'valid'],
+    [
+      '5x5 explicit asymmetric',
+      [1, 7, 8, 2],
+      [5, 5, 2, 3],
+      1,
+      [
+        [0, 0],
+        [2, 1],
+        [0, 2],
+        [0, 0],
+      ],
+    ],
+    ['3x3 s2 same (native fallback)', [2, 7, 6, 3], [3, 3, 3, 4], 2, 'same'],
+  ] as Array<[string, number[], number[], number, Pad]>)(
+    '%s: matches cpu',
+    async (_n, xs, ks, s, pad) => {
+      const fv = values(
+        ks.reduce((a, b) => a * b),
+        4,
+      );
+      const g = tf.backend_util.computeConv2DInfo(
+        xs as [number, number, number, number],
+        ks as [number, number, number, number],
+        s,
+        1,
+        pad as 'same',
+      );
+      const dv = values(
+        g.outShape.reduce((a, b) => a * b),
+        5,
+      );
+      const dxOn = async (b: 'cpu' | 'wasm') => {
+        await useBackend(b);
+        const f = tf.tensor4d(fv, ks as [number, number, number, number]);
+        const dy = tf.tensor4d(dv, g.outShape);
+        const dx = tf.conv2dTranspose(
+          dy,
+          f,
+          xs as [number, number, number, number],
+          s,
+          pad as 'same',
+        );
+        const out = dx.dataSync().slice();
+        tf.dispose([f, dy, dx]);
+        return out;
+      };
+      const cpu = await dxOn('cpu');
+      const ids = wasmBackend().numDataIds();
+      const wasm = await dxOn('wasm');
+      expect(wasmBackend().numDataIds()).toBe(ids);
+      expect(relL2(wasm, cpu)).toBeLessThan(1e-5);
+    },
+  );
+});
