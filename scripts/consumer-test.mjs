@@ -50,6 +50,8 @@ try {
     ],
     app,
   );
+  const fixture = join(packagesDir, 'bit-models', 'test', 'fixtures', 'bit-tiny', 'weights.npz');
+  writeFileSync(join(app, 'weights.npz'), readFileSync(fixture));
   for (const script of ['consumer.mjs', 'consumer.cjs']) {
     writeFileSync(join(app, script), readFileSync(join(root, 'scripts', 'consumer', script)));
     run('node', [script], app);

@@ -13,6 +13,10 @@ const { standardizeKernel, groupNormalization } = require('@bit/layers');
   assert.deepEqual(k.shape, [3, 3, 4, 5]);
   const gn = groupNormalization({ groups: 2 });
   assert.deepEqual(gn.apply(tf.ones([1, 2, 2, 4])).shape, [1, 2, 2, 4]);
+  const { loadBiT, features } = require('@bit/models/node');
+  const model = await loadBiT('./weights.npz');
+  const [f] = await features(model, tf.fill([1, 32, 32, 3], 0.25));
+  assert.equal(f.length, 1024);
   console.log('CJS consumer ok');
 })().catch((e) => {
   console.error(e);

@@ -18,3 +18,11 @@ const out = conv.apply(x);
 assert.deepEqual(out.shape, [2, 2, 2, 3]);
 assert.equal(GroupNormalization.className, 'GroupNormalization');
 console.log('ESM consumer ok');
+
+// @bit/models/node from the tarball: load a numpy-written fixture and classify with it.
+const { loadBiT, predict, listModels } = await import('@bit/models/node');
+const model = await loadBiT('./weights.npz');
+const [p] = await predict(model, tf.fill([1, 32, 32, 3], 0.5), { topK: 3, labels: null });
+assert.equal(p.top.length, 3);
+assert.ok(listModels().some((m) => m.name === 'BiT-M-R50x1'));
+console.log('ESM @bit/models/node ok');
