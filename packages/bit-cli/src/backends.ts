@@ -37,6 +37,10 @@ registerBackendLoader('node', {
 registerBackendLoader('wasm', {
   load: async () => {
     await import('@tensorflow/tfjs-backend-wasm');
+    // tfjs 4.22's wasm lacks Conv2DBackpropFilter and gets MaxPoolGrad wrong for negative
+    // inputs: register the project's kernels (after the wasm import, which registers its own).
+    const { registerWasmTrainingKernels } = await import('@bit/train');
+    registerWasmTrainingKernels();
   },
   install: 'npm install @tensorflow/tfjs-backend-wasm',
 });

@@ -1,3 +1,4 @@
+import { benchCommand } from './bench.js';
 import { convertCommand } from './convert.js';
 import { dataCommand } from './data.js';
 import { downloadCommand } from './download.js';
@@ -16,4 +17,5 @@ export const COMMANDS: readonly Command[] = [
   convertCommand,
   hyperruleCommand,
   dataCommand,
+  benchCommand,
 ];

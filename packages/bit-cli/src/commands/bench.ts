@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { buildResNetV2, parseArchitectureName } from '@bit/models';
+import { numberFlag, parseCommandArgs } from '../args.js';
+import { selectBackend } from '../backends.js';
+import { UsageError } from '../errors.js';
+import { log, printJson } from '../output.js';
+import type { Command } from './types.js';
+
+const usage =
+  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--backend B] [--json]';
+
+/** Runs `fn` `warmup` times, then `iterations` times, returning seconds per iteration. */
+async function time(
+  fn: () => Promise<void>,
+  warmup: number,
+  iterations: number,
+): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push((performance.now() - t0) / 1000);
+  }
+  return out;
+}
+
+/** `bit bench`: images/s of inference or training steps on random weights (no download). */
+export const benchCommand: Command = {
+  name: 'bench',
+  usage,
+  summary: 'images/s of inference or a training step on random weights of an architecture',
+  async run(argv) {
+    const { values } = parseCommandArgs(
+      argv,
+      {
+        model: { type: 'string', default: 'R50x1' },
+        'image-size': { type: 'string', default: '128' },
+        batch: { type: 'string', default: '4' },
+        mode: { type: 'string', default: 'inference' },
+        iterations: { type: 'string', default: '5' },
+        warmup: { type: 'string', default: '1' },
+        classes: { type: 'string', default: '1000' },
+        backend: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      usage,
+    );
+    const mode = values.mode;
+    if (mode !== 'inference' && mode !== 'train') {
+      throw new UsageError(`--mode must be inference or train, got '${mode}'`, usage);
+    }
+    const size = numberFlag(values['image-size'], 'image-size', usage, { integer: true, min: 8 })!;
+    const batch = numberFlag(values.batch, 'batch', usage, { integer: true, min: 1 })!;
+    const iterations = numberFlag(values.iterations, 'iterations', usage, {
+      integer: true,
+      min: 1,
+    })!;
+    const warmup = numberFlag(values.warmup, 'warmup', usage, { integer: true, min: 0 })!;
+    const classes = numberFlag(values.classes, 'classes', usage, { integer: true, min: 1 })!;
+    const arch = parseArchitectureName(values.model ?? 'R50x1', classes);
+    const backend = await selectBackend(values.backend, usage);
+    const model = buildResNetV2(arch);
+    const x = tf.randomUniform([batch, size, size, 3]) as tf.Tensor4D;
+    const labels = tf.oneHot(
+      tf.randomUniform([batch], 0, classes, 'int32') as tf.Tensor1D,
+      classes,
+    );
+    const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const step =
+      mode === 'inference'
+        ? async () => {
+            const y = model.predict(x) as tf.Tensor;
+            await y.data();
+            y.dispose();
+          }
+        : async () => {
+            const { value, grads } = tf.variableGrads(
+              () =>
+                tf.losses.softmaxCrossEntropy(
+                  labels,
+                  model.apply(x, { training: true }) as tf.Tensor,
+                ) as tf.Scalar,
+              weights,
+            );
+            await value.data();
+            tf.dispose([value, ...Object.values(grads)]);
+          };
+    log(
+      `bench ${values.model} ${mode} ${size}px batch ${batch} on ${tf.getBackend()} (${iterations} iterations)`,
+    );
+    const seconds = await time(step, warmup, iterations);
+    seconds.sort((a, b) => a - b);
+    const median = seconds[Math.floor(seconds.length / 2)];
+    const result = {
+      model: values.model,
+      mode,
+      backend,
+      imageSize: size,
+      batch,
+      iterations,
+      parameters: model.countParams(),
+      secondsPerIteration: median,
+      imagesPerSecond: batch / median,
+      minSeconds: seconds[0],
+      maxSeconds: seconds[seconds.length - 1],
+    };
+    tf.dispose([x, labels]);
+    model.dispose();
+    if (values.json) printJson(result);
+    else
+      process.stdout.write(
+        `${result.imagesPerSecond.toFixed(2)} images/s (${median.toFixed(3)} s per batch)\n`,
+      );
+    return 0;
+  },
+};
