@@ -36,6 +36,8 @@ const INPUT_ERROR_NAMES = new Set([
   'TfjsFormatError',
   'ByteSourceError',
   'FewShotError',
+  'TrainConfigError',
+  'CheckpointError',
 ]);
 
 /** True when `err` is bad usage or bad input (exit 2) rather than a runtime failure (exit 1). */

@@ -1,1 +1,79 @@
-export {};
+/**
+ * @bit/train: the BiT fine-tuning engine (isomorphic). `fineTune` runs the BiT-HyperRule loop
+ * (SGD + momentum, HyperRule schedule, zero-initialised head, MixUp, batch split, evaluation,
+ * checkpoints and exact resume through a RunStore); `evaluate` measures top-1 / top-5 / loss;
+ * `hyperRuleCallback` and `mixupTransform` bring the HyperRule to `model.fit` users. Run
+ * folders on disk, SIGINT handling and `fineTuneRun` / `openRun` are in `@bit/train/node`.
+ */
+export { TrainError, TrainConfigError, NonFiniteLossError, CheckpointError } from './errors';
+export { fineTune } from './loop/fine-tune';
+export type {
+  CheckpointReason,
+  FineTuneCallbacks,
+  FineTuneOptions,
+  FineTuneResult,
+  FineTuneStatus,
+  TrainContext,
+} from './loop/options';
+export { makeTarget, type TrainMode, type TrainTarget } from './loop/target';
+export {
+  accumulateGradients,
+  trainStep,
+  type AccumulatedGradients,
+  type StepBatch,
+} from './loop/step';
+export {
+  checkBiTModel,
+  findHead,
+  headClasses,
+  modelForClasses,
+  releaseInferenceCaches,
+  tagFineTuned,
+  trainableWeights,
+  HEAD_LAYER,
+  PRELOGITS_LAYER,
+} from './loop/model';
+export { MomentumSgd, type TrainableWeight } from './optimizer/momentum-sgd';
+export { softCrossEntropy, softCrossEntropyPerExample } from './loss/cross-entropy';
+export {
+  computeFeatures,
+  featureBatches,
+  imageBatches,
+  type BatchProvider,
+  type ComputeFeaturesOptions,
+  type FeatureBatchOptions,
+  type FeatureSet,
+  type ImageBatchOptions,
+  type TrainBatch,
+} from './data/batches';
+export { evaluate, evalResolution, type EvaluateOptions } from './eval/evaluate';
+export { EvalAccumulator, type EvalResult } from './eval/metrics';
+export {
+  isAfterCheckpoint,
+  isEvalLine,
+  type CheckpointState,
+  type EvalMetrics,
+  type MetricsLine,
+  type RunStore,
+  type StepMetrics,
+  type TrainCheckpoint,
+} from './run/types';
+export { MemoryRunStore } from './run/memory-store';
+export { arraysAsSource, captureCheckpoint, restoreCheckpoint } from './run/checkpoint';
+export {
+  HyperRuleCallback,
+  hyperRuleCallback,
+  type HyperRuleCallbackOptions,
+} from './fit/hyperrule-callback';
+export {
+  mixupTransform,
+  type MixupTransform,
+  type MixupTransformOptions,
+  type XyBatch,
+} from './fit/mixup-transform';
+export { prepareBackendForTraining } from './backend';
+export {
+  registerWasmTrainingKernels,
+  WASM_TRAINING_KERNEL_NAMES,
+  type WasmTrainingKernelOptions,
+} from './kernels/register';

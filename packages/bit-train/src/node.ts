@@ -1,1 +1,10 @@
-export {};
+/**
+ * @bit/train/node: everything in `@bit/train`, plus run folders on disk (NodeRunStore),
+ * `fineTuneRun` (paths in, run folder out, Ctrl-C = checkpoint and stop, exact resume) and
+ * `openRun` (load a finished or partial run's model).
+ */
+export * from './index';
+export { NodeRunStore, parseMetrics, runPaths, RUN_FILES, type RunPaths } from './node/run-store';
+export { fineTuneRun, type FineTuneRunOptions } from './node/fine-tune-run';
+export { openRun, type OpenedRun } from './node/open-run';
+export { installSigintHandler, type SigintOptions } from './node/sigint';

@@ -1,8 +1,10 @@
 import { benchCommand } from './bench.js';
 import { convertCommand } from './convert.js';
 import { dataCommand } from './data.js';
+import { evalCommand } from './eval.js';
 import { downloadCommand } from './download.js';
 import { featuresCommand } from './features.js';
+import { finetuneCommand } from './finetune.js';
 import { hyperruleCommand } from './hyperrule.js';
 import { modelsCommand } from './models.js';
 import { predictCommand } from './predict.js';
@@ -14,6 +16,8 @@ export const COMMANDS: readonly Command[] = [
   downloadCommand,
   predictCommand,
   featuresCommand,
+  finetuneCommand,
+  evalCommand,
   convertCommand,
   hyperruleCommand,
   dataCommand,

@@ -1,0 +1,59 @@
+import { openSource } from '@bit/data/node';
+import { getBiTMetadata } from '@bit/models/node';
+import { evaluate } from '@bit/train';
+import { numberFlag, parseCommandArgs } from '../args.js';
+import { selectBackend } from '../backends.js';
+import { UsageError } from '../errors.js';
+import { loadModelFlag } from '../model-flags.js';
+import { printJson } from '../output.js';
+import type { Command } from './types.js';
+
+const usage =
+  'bit eval --model <run dir|file|name> --data <source> [--split train|test] [--resolution N] [--batch 32] [--json] [--backend B]';
+
+/** `bit eval`: top-1, top-5 and loss of a model on a dataset. */
+export const evalCommand: Command = {
+  name: 'eval',
+  usage,
+  summary: 'evaluate a model (e.g. a fine-tuning run) on a dataset: top-1, top-5, loss',
+  async run(argv) {
+    const { values } = parseCommandArgs(
+      argv,
+      {
+        model: { type: 'string' },
+        data: { type: 'string' },
+        split: { type: 'string' },
+        resolution: { type: 'string' },
+        batch: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        backend: { type: 'string' },
+      },
+      usage,
+    );
+    if (!values.model) throw new UsageError('--model is required', usage);
+    if (!values.data) throw new UsageError('--data is required', usage);
+    const resolution = numberFlag(values.resolution, 'resolution', usage, {
+      integer: true,
+      min: 8,
+    });
+    const batchSize = numberFlag(values.batch, 'batch', usage, { integer: true, min: 1 }) ?? 32;
+    await selectBackend(values.backend, usage);
+    const model = await loadModelFlag(values.model);
+    const labels = getBiTMetadata(model)?.labels;
+    const classes = Array.isArray(labels) ? labels : undefined;
+    // Relabel the data to the model's classes by name when the model carries them.
+    const source = await openSource(values.data, {
+      ...(values.split ? { split: values.split } : {}),
+      ...(classes ? { classes } : {}),
+    });
+    const r = await evaluate(model, source, { batchSize, resolution });
+    model.dispose();
+    const out = { top1: r.top1, top5: r.top5, loss: r.loss, count: r.count };
+    if (values.json) printJson(out);
+    else
+      process.stdout.write(
+        `top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${r.count} images)\n`,
+      );
+    return 0;
+  },
+};

@@ -1,0 +1,37 @@
+/** Typed errors of @bit/train. */
+
+/** Base class of every error @bit/train throws on purpose. */
+export class TrainError extends Error {
+  override name = 'TrainError';
+}
+
+/** A bad option or argument; the message names it and says what is wrong. */
+export class TrainConfigError extends TrainError {
+  override name = 'TrainConfigError';
+}
+
+/**
+ * The training loss became NaN or infinite. Raised before the update of that step is applied,
+ * so the model and the last checkpoint hold the weights of the last good step.
+ */
+export class NonFiniteLossError extends TrainError {
+  override name = 'NonFiniteLossError';
+  /** The optimizer step (0-based) whose loss was not finite. */
+  readonly step: number;
+  /** The loss value (NaN, Infinity or -Infinity). */
+  readonly loss: number;
+
+  constructor(step: number, loss: number) {
+    super(
+      `training loss is ${loss} at step ${step}: stopping before the update (lower the learning rate, ` +
+        `check the inputs for NaN/Inf, or resume from the last checkpoint)`,
+    );
+    this.step = step;
+    this.loss = loss;
+  }
+}
+
+/** A checkpoint or run folder that cannot be read or does not fit the run. */
+export class CheckpointError extends TrainError {
+  override name = 'CheckpointError';
+}

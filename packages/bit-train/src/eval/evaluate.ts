@@ -1,0 +1,104 @@
+/** Evaluation of a classifier on a source or a stream of batches: top-1, top-5, mean loss. */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import {
+  createPipeline,
+  type Batch,
+  type BatchExecutor,
+  type DataSource,
+  type Resolution,
+  type WarningHandler,
+} from '@bit/data';
+import { getResolution } from '@bit/hyperrule';
+import { getBiTMetadata } from '@bit/models';
+import { TrainConfigError } from '../errors';
+import { EvalAccumulator, type EvalResult } from './metrics';
+
+/** Options of {@link evaluate}. */
+export interface EvaluateOptions {
+  /** Images per forward pass (default 64). */
+  batchSize?: number;
+  /**
+   * Eval image side (images are resized straight to it) or a HyperRule resolution (its `crop`
+   * is used). Default: the model's metadata `resolution`, else the HyperRule crop for the
+   * source's image size.
+   */
+  resolution?: number | Resolution;
+  /** Where image work runs (a worker pool from @bit/data/node). */
+  executor?: BatchExecutor;
+  onWarning?: WarningHandler;
+}
+
+function isBatchStream(x: unknown): x is AsyncIterable<Batch> {
+  return typeof x === 'object' && x !== null && Symbol.asyncIterator in x;
+}
+
+/** The eval side for `source`: from the option, the model's metadata or the HyperRule. */
+export function evalResolution(
+  model: tfl.LayersModel,
+  source: DataSource,
+  resolution: number | Resolution | undefined,
+): number {
+  if (typeof resolution === 'number') return resolution;
+  if (resolution) return resolution.crop;
+  const meta = getBiTMetadata(model)?.resolution;
+  if (meta) return meta;
+  const { height, width } = source.metadata;
+  if (height && width) return getResolution([height, width]).crop;
+  throw new TrainConfigError(
+    'evaluate: pass resolution (the eval image side): the model has no resolution in its metadata ' +
+      'and the source has no fixed image size',
+  );
+}
+
+/**
+ * Evaluates `model` (logits out) on `data`: a DataSource (run through an eval pipeline: resize
+ * to the crop, no augmentation, every example once) or any stream of @bit/data batches (index
+ * or soft labels). Metrics are accumulated in float64; no tensors are left behind.
+ */
+export async function evaluate(
+  model: tfl.LayersModel,
+  data: DataSource | AsyncIterable<Batch>,
+  options: EvaluateOptions = {},
+): Promise<EvalResult> {
+  const batchSize = options.batchSize ?? 64;
+  if (!Number.isInteger(batchSize) || batchSize <= 0) {
+    throw new TrainConfigError(`evaluate: batchSize must be a positive integer, got ${batchSize}`);
+  }
+  let batches: AsyncIterable<Batch>;
+  if (isBatchStream(data)) {
+    batches = data;
+  } else {
+    if (!data || typeof (data as DataSource).example !== 'function') {
+      throw new TrainConfigError(
+        'evaluate: data must be a DataSource or an async iterable of batches',
+      );
+    }
+    const crop = evalResolution(model, data, options.resolution);
+    batches = createPipeline(data, {
+      batchSize,
+      resolution: { precrop: crop, crop },
+      mode: 'eval',
+      labels: 'index',
+      executor: options.executor,
+      onWarning: options.onWarning,
+    });
+  }
+  const acc = new EvalAccumulator();
+  for await (const b of batches) {
+    const logits = tf.tidy(() =>
+      model.predict(tf.tensor4d(b.images, [...b.shape], 'float32')),
+    ) as tf.Tensor2D;
+    const k = logits.shape[1];
+    if (k !== b.numClasses) {
+      logits.dispose();
+      throw new TrainConfigError(
+        `evaluate: the model has ${k} outputs but the data has ${b.numClasses} classes`,
+      );
+    }
+    const values = (await logits.data()) as Float32Array;
+    logits.dispose();
+    acc.add(values, b.labels, k);
+  }
+  return acc.result();
+}

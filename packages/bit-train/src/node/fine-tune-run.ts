@@ -1,0 +1,162 @@
+/**
+ * fineTuneRun: fineTune in a run folder, from paths and names. Opens the data with
+ * @bit/data/node, loads the model with @bit/models/node, keeps checkpoint / metrics / model in
+ * `out` (NodeRunStore), resumes on request, and turns Ctrl-C into "checkpoint, then stop".
+ */
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { DataSource, SourceOpenOptions } from '@bit/data';
+import { openSource } from '@bit/data/node';
+import { loadBiT, type NodeLoadBiTOptions } from '@bit/models/node';
+import { TrainConfigError } from '../errors';
+import { fineTune } from '../loop/fine-tune';
+import type { FineTuneOptions, FineTuneResult } from '../loop/options';
+import { NodeRunStore } from './run-store';
+import { installSigintHandler } from './sigint';
+
+/** Options of {@link fineTuneRun}: fineTune's, with paths instead of objects. */
+export interface FineTuneRunOptions extends Omit<
+  FineTuneOptions,
+  'model' | 'train' | 'val' | 'store' | 'resume'
+> {
+  /** A model: .npz or TF.js folder / model.json path, zoo name, URL, or a LayersModel. */
+  model: string | tfl.LayersModel;
+  /** Training data: a path (format detected), a `{ format, path, ... }` spec, or a DataSource. */
+  train: unknown;
+  /** Validation data, as `train` (relabelled to the training classes by name when they differ). */
+  val?: unknown;
+  /** The run folder (created when missing). */
+  out: string;
+  /** Continue from the folder's checkpoint (a fresh start when there is none). */
+  resume?: boolean;
+  /** Start over in a folder that already holds a run (its checkpoint, metrics and model go). */
+  overwrite?: boolean;
+  /** Options for opening `train` (split, classes, validate, ...). */
+  trainOptions?: SourceOpenOptions;
+  /** Options for opening `val` (default split 'test' for formats with splits). */
+  valOptions?: SourceOpenOptions;
+  /** Few-shot: keep this many training examples per class (chosen with `seed`). */
+  examplesPerClass?: number;
+  /** Options for loading the model (download cache, progress). */
+  loadOptions?: NodeLoadBiTOptions;
+  /** Install the SIGINT handler (default true). */
+  handleSigint?: boolean;
+  /** Progress and notices (default: stderr). */
+  log?: (message: string) => void;
+}
+
+function isDataSource(x: unknown): x is DataSource {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as DataSource).example === 'function' &&
+    typeof (x as DataSource).label === 'function'
+  );
+}
+
+async function openTrain(o: FineTuneRunOptions): Promise<DataSource> {
+  if (isDataSource(o.train)) return o.train;
+  if (o.train === undefined || o.train === null || o.train === '') {
+    throw new TrainConfigError(
+      'fineTuneRun: train is required (a path, a { format, path } spec or a DataSource)',
+    );
+  }
+  return openSource(o.train, {
+    onWarning: o.onWarning,
+    ...o.trainOptions,
+    ...(o.examplesPerClass !== undefined
+      ? { examplesPerClass: o.examplesPerClass, seed: o.trainOptions?.seed ?? o.seed ?? 0 }
+      : {}),
+  });
+}
+
+async function openVal(
+  o: FineTuneRunOptions,
+  classes: readonly string[],
+): Promise<DataSource | undefined> {
+  if (o.val === undefined || o.val === null || o.val === '') return undefined;
+  let val = isDataSource(o.val)
+    ? o.val
+    : await openSource(o.val, { onWarning: o.onWarning, ...o.valOptions });
+  const names = val.metadata.classes;
+  if (names.length !== classes.length || names.some((n, i) => n !== classes[i])) {
+    if (isDataSource(o.val)) {
+      throw new TrainConfigError(
+        `fineTuneRun: val classes [${names.slice(0, 10).join(', ')}] differ from train's [${classes.slice(0, 10).join(', ')}]`,
+      );
+    }
+    val = await openSource(o.val, {
+      onWarning: o.onWarning,
+      ...o.valOptions,
+      classes: [...classes],
+    });
+  }
+  return val;
+}
+
+/**
+ * Fine-tunes in run folder `out` (layout: see NodeRunStore): `checkpoint/` every
+ * `checkpointEvery` steps, on Ctrl-C / `signal` and at the end; `metrics.jsonl`; `model/` (TF.js,
+ * class names and resolution in its BiT metadata) when the schedule completes. With `resume`, it
+ * continues exactly from the checkpoint. A folder that already holds a run needs `resume` or
+ * `overwrite`.
+ */
+export async function fineTuneRun(options: FineTuneRunOptions): Promise<FineTuneResult> {
+  if (!options || typeof options.out !== 'string' || options.out === '') {
+    throw new TrainConfigError('fineTuneRun: out (the run folder) is required');
+  }
+  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const store = new NodeRunStore(options.out);
+  const state = await store.readState();
+  if (state && !options.resume) {
+    if (!options.overwrite) {
+      throw new TrainConfigError(
+        `fineTuneRun: ${options.out} already holds a run (checkpoint at step ${state.step}); ` +
+          'pass resume to continue it or overwrite to start over',
+      );
+    }
+    await store.clear();
+  } else if (!state && options.overwrite) {
+    await store.clear();
+  }
+  const train = await openTrain(options);
+  const val = await openVal(options, train.metadata.classes);
+  const model =
+    typeof options.model === 'string'
+      ? await loadBiT(options.model, options.loadOptions)
+      : options.model;
+  if (state && options.resume) log(`resuming ${options.out} from step ${state.step}`);
+
+  const controller = new AbortController();
+  const forward = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) forward();
+  options.signal?.addEventListener('abort', forward, { once: true });
+  const uninstall =
+    options.handleSigint === false
+      ? () => {}
+      : installSigintHandler(() => controller.abort(), { log });
+  try {
+    const {
+      out: _out,
+      overwrite: _overwrite,
+      trainOptions: _t,
+      valOptions: _v,
+      examplesPerClass: _e,
+      loadOptions: _l,
+      handleSigint: _h,
+      log: _log,
+      ...rest
+    } = options;
+    return await fineTune({
+      ...rest,
+      model,
+      train,
+      val,
+      store,
+      resume: options.resume,
+      signal: controller.signal,
+    });
+  } finally {
+    uninstall();
+    options.signal?.removeEventListener('abort', forward);
+  }
+}
