@@ -47,10 +47,14 @@ try {
   }
   await writeNpzFile(file, arrays());
   const bytes = statSync(file).size;
-  const out = execFileSync(process.execPath, [new URL(import.meta.url).pathname, '--child-load', file], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
+  const out = execFileSync(
+    process.execPath,
+    [new URL(import.meta.url).pathname, '--child-load', file],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
   const r = JSON.parse(out);
   const weights = r.params * 4;
   const row = {
