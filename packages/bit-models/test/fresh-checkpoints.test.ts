@@ -36,7 +36,7 @@ function randomWeights(arch: BiTArchitecture, seed: number, f16: boolean): Weigh
   const out: Weights = new Map();
   for (const e of checkpointLayout(arch)) {
     const n = e.shape.reduce((a, b) => a * b, 1);
-    let data = new Float32Array(n);
+    let data: Float32Array = new Float32Array(n);
     const role = e.name.split('/').pop();
     for (let i = 0; i < n; i++) {
       const z = g();

@@ -67,7 +67,11 @@ describe('MixUp loss', () => {
     expect(batch.lambda).toBeGreaterThan(0);
     expect(batch.lambda).toBeLessThan(1);
     const logits = tf.tidy(() =>
-      (model.predict(tf.tensor4d(batch.images, [...batch.shape])) as tf.Tensor).dataSync(),
+      (
+        model.predict(
+          tf.tensor4d(batch.images, [...batch.shape] as [number, number, number, number]),
+        ) as tf.Tensor
+      ).dataSync(),
     );
     const a = new Float32Array(18);
     const b = new Float32Array(18);
