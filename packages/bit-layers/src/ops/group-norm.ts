@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ChannelGroupsError, LayerConfigError, ParameterShapeError, RankError } from '../errors';
-import { centeredStatistics } from './moments';
+import { normalizeGroups } from './normalize-groups';
 
 /** Options of {@link groupNorm}. */
 export interface GroupNormOptions {
@@ -22,9 +22,12 @@ export interface GroupNormOptions {
  * the normalised values are then scaled and shifted per channel:
  * `y = (x - mean) / sqrt(var + eps) * gamma + beta`.
  *
- * Mean and variance use the centred two-pass scheme (see `centeredMoments`),
- * which keeps float32 accumulation error small on wasm. Differentiable with
- * respect to `x`, `gamma` and `beta`.
+ * Mean and variance use a centred two-pass scheme (a first mean, then the
+ * mean and the mean square of the residuals), which keeps float32 rounding
+ * error small on wasm also for inputs with a large offset; the sums are matrix
+ * products with a ones vector, fast on every backend. Differentiable with
+ * respect to `x`, `gamma` and `beta` (an analytic gradient, see
+ * `normalizeGroups`).
  *
  * @param x Tensor of rank 2 to 5, channels last (`[N, C]`, `[N, L, C]`, `[N, H, W, C]`, `[N, D, H, W, C]`).
  * @param gamma Per-channel scale of shape `[C]`, or null/undefined for 1.
@@ -61,13 +64,8 @@ export function groupNorm(
   return tf.tidy(() => {
     const batch = x.shape[0];
     const spatial = x.shape.slice(1, -1).reduce((a, b) => a * b, 1);
-    const grouped = tf.reshape(x, [batch, spatial, groups, channels / groups]);
-    const { variance, centered } = centeredStatistics(grouped, [1, 3]);
-    const normalised = tf.mul(centered, tf.rsqrt(tf.add(variance, eps)));
-    let y = tf.reshape(normalised, x.shape);
-    if (gamma != null) y = tf.mul(y, gamma);
-    if (beta != null) y = tf.add(y, beta);
-    return y;
+    const rows = tf.reshape(x, [batch, spatial, channels]) as tf.Tensor3D;
+    return tf.reshape(normalizeGroups(rows, groups, eps, gamma ?? null, beta ?? null), x.shape);
   });
 }
 

@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LayerConfigError, ParameterShapeError, RankError } from '../errors';
-import { centeredStatistics } from './moments';
+import { normalizeGroups } from './normalize-groups';
 
 /**
  * Standardises a kernel per output channel (its last axis):
@@ -11,9 +11,10 @@ import { centeredStatistics } from './moments';
  * all other axes, i.e. (kh, kw, cin) of an HWIO conv kernel or (in) of a dense
  * `[in, out]` kernel.
  *
- * Runs in the graph with the centred two-pass scheme (see `centeredMoments`),
- * so gradients flow through the standardisation (training). For inference
- * prefer {@link standardizeKernelData}, which is exact (float64).
+ * Runs in the graph with a centred two-pass scheme whose sums are matrix
+ * products (accurate and fast also on wasm), with an analytic gradient, so
+ * gradients flow through the standardisation to the raw kernel (training).
+ * For inference prefer {@link standardizeKernelData}, which is exact (float64).
  *
  * @param kernel Rank-4 HWIO conv kernel or rank-2 `[in, out]` dense kernel.
  * @param eps Added to the variance. Default 1e-10 (the official BiT value).
@@ -21,10 +22,10 @@ import { centeredStatistics } from './moments';
  */
 export function standardizeKernel(kernel: tf.Tensor, eps = 1e-10): tf.Tensor {
   checkKernel(kernel.shape, eps, 'standardizeKernel');
-  const axes = kernel.rank === 4 ? [0, 1, 2] : [0];
   return tf.tidy(() => {
-    const { variance, centered } = centeredStatistics(kernel, axes);
-    return tf.mul(centered, tf.rsqrt(tf.add(variance, eps)));
+    const outputs = kernel.shape[kernel.rank - 1];
+    const rows = tf.reshape(kernel, [1, kernel.size / outputs, outputs]) as tf.Tensor3D;
+    return tf.reshape(normalizeGroups(rows, outputs, eps, null, null), kernel.shape);
   });
 }
 
