@@ -14,8 +14,3 @@ export const decodeForModel: ImageDecoder = async (path, size) => {
   const resized = resizeBilinear(image, h, w);
   return tf.tensor3d(resized.data, [h, w, 3], 'float32');
 };
-
-/** The image decoder used by predict/features. */
-export async function imageDecoder(): Promise<ImageDecoder | null> {
-  return decodeForModel;
-}

@@ -45,10 +45,10 @@ export async function readNpyImages(path: string): Promise<tf.Tensor4D> {
   return tf.tensor4d(data, nhwc as [number, number, number, number], 'float32');
 }
 
-/** Loads each input path: .npy as is; images decoded and resized to `size` when a decoder is given. */
+/** Loads each input path: .npy as is; images decoded and resized to `size`. */
 export async function loadInputs(
   paths: string[],
-  decodeImage: ImageDecoder | null,
+  decodeImage: ImageDecoder,
   size: number | null,
   usage: string,
 ): Promise<LoadedInput[]> {
@@ -58,8 +58,6 @@ export async function loadInputs(
     if (extname(input).toLowerCase() === '.npy') {
       out.push({ input, images: await readNpyImages(input) });
     } else {
-      if (!decodeImage)
-        throw new UsageError(`${input}: only .npy inputs are supported here`, usage);
       const img = await decodeImage(input, size);
       out.push({ input, images: tf.tidy(() => tf.expandDims(img, 0) as tf.Tensor4D) });
       img.dispose();

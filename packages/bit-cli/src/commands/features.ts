@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { features, getBiTMetadata } from '@bit/models/node';
+import { features } from '@bit/models/node';
 import { numberFlag, parseCommandArgs } from '../args.js';
-import { selectBackend } from '../backends.js';
-import { UsageError } from '../errors.js';
-import { imageDecoder } from '../images.js';
-import { loadInputs, requireFiles } from '../inputs.js';
-import { loadModelFlag } from '../model-flags.js';
+import { loadModelAndInputs } from '../model-inputs.js';
 import { printJson } from '../output.js';
 import type { Command } from './types.js';
 
@@ -28,15 +24,12 @@ export const featuresCommand: Command = {
       },
       usage,
     );
-    if (!values.model) throw new UsageError('--model is required', usage);
-    if (positionals.length === 0)
-      throw new UsageError('no input given (images or .npy files)', usage);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
-    await requireFiles(positionals, usage);
-    await selectBackend(values.backend, usage);
-    const model = await loadModelFlag(values.model);
-    const resolution = size ?? getBiTMetadata(model)?.resolution ?? 224;
-    const inputs = await loadInputs(positionals, await imageDecoder(), resolution, usage);
+    const { model, inputs } = await loadModelAndInputs(
+      { model: values.model, backend: values.backend, size },
+      positionals,
+      usage,
+    );
     const out: Array<{ input: string; index?: number; values: number[] }> = [];
     for (const { input, images } of inputs) {
       const f = await features(model, images);

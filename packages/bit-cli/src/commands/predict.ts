@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { getBiTMetadata, labelSets, parseLabels, predict } from '@bit/models/node';
+import { labelSets, parseLabels, predict } from '@bit/models/node';
 import { numberFlag, parseCommandArgs } from '../args.js';
-import { selectBackend } from '../backends.js';
 import { UsageError } from '../errors.js';
-import { imageDecoder } from '../images.js';
-import { loadInputs, requireFiles } from '../inputs.js';
-import { loadModelFlag } from '../model-flags.js';
+import { loadModelAndInputs } from '../model-inputs.js';
 import { printJson } from '../output.js';
 import type { Command } from './types.js';
 
@@ -45,17 +42,14 @@ export const predictCommand: Command = {
       },
       usage,
     );
-    if (!values.model) throw new UsageError('--model is required', usage);
-    if (positionals.length === 0)
-      throw new UsageError('no input given (images or .npy files)', usage);
     const topK = numberFlag(values.top, 'top', usage, { integer: true, min: 1 }) ?? 5;
-    const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
     const labels = await labelsFlag(values.labels);
-    await requireFiles(positionals, usage);
-    await selectBackend(values.backend, usage);
-    const model = await loadModelFlag(values.model);
-    const resolution = size ?? getBiTMetadata(model)?.resolution ?? 224;
-    const inputs = await loadInputs(positionals, await imageDecoder(), resolution, usage);
+    const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
+    const { model, inputs } = await loadModelAndInputs(
+      { model: values.model, backend: values.backend, size },
+      positionals,
+      usage,
+    );
     const predictions: Array<Record<string, unknown>> = [];
     for (const { input, images } of inputs) {
       const preds = await predict(model, images, { topK, labels, logits: values.logits });
