@@ -33,7 +33,15 @@ export {
   HEAD_LAYER,
   PRELOGITS_LAYER,
 } from './loop/model';
-export { MomentumSgd, type TrainableWeight } from './optimizer/momentum-sgd';
+export {
+  MomentumSgd,
+  isKernelName,
+  type MomentumSgdOptions,
+  type TrainableWeight,
+} from './optimizer/momentum-sgd';
+export { pretrain, pretrainSteps, type PretrainOptions } from './pretrain/pretrain';
+export { upstreamPlan, UPSTREAM_DEFAULTS, type UpstreamPlanOptions } from './pretrain/recipe';
+export { heInitialize } from './pretrain/he-init';
 export { softCrossEntropy, softCrossEntropyPerExample } from './loss/cross-entropy';
 export {
   computeFeatures,

@@ -5,6 +5,13 @@
  */
 export * from './index';
 export { NodeRunStore, parseMetrics, runPaths, RUN_FILES, type RunPaths } from './node/run-store';
-export { fineTuneRun, type FineTuneRunOptions } from './node/fine-tune-run';
+export {
+  fineTuneRun,
+  openRunFolder,
+  type FineTuneRunOptions,
+  type OpenedRunFolder,
+  type RunFolderOptions,
+} from './node/fine-tune-run';
+export { pretrainRun, type PretrainRunOptions } from './node/pretrain-run';
 export { openRun, type OpenedRun } from './node/open-run';
 export { installSigintHandler, type SigintOptions } from './node/sigint';

@@ -3,8 +3,7 @@ import { fineTuneRun } from '@bit/train/node';
 import { numberFlag, parseCommandArgs } from '../args.js';
 import { selectBackend } from '../backends.js';
 import { UsageError } from '../errors.js';
-import { printJson } from '../output.js';
-import { Progress } from '../progress.js';
+import { progressCallbacks, reportRun } from '../train-report.js';
 import type { Command } from './types.js';
 
 const usage =
@@ -70,7 +69,6 @@ export const finetuneCommand: Command = {
       mixup = numberFlag(values.mixup, 'mixup', usage, { min: 0 })!;
     }
     await selectBackend(values.backend, usage);
-    let progress: Progress | null = null;
     // The HyperRule scales precrop with an overridden crop: 160/128 and 512/480 keep their ratio.
     const resolution = crop
       ? { crop, precrop: Math.round((crop * (crop < 480 ? 160 : 512)) / (crop < 480 ? 128 : 480)) }
@@ -95,35 +93,10 @@ export const finetuneCommand: Command = {
       crop: !values['no-crop'],
       flip: !values['no-flip'],
       seed,
-      callbacks: {
-        onStepEnd: (m, ctx) => {
-          progress ??= new Progress(ctx.plan.totalSteps);
-          progress.step(m);
-        },
-        onEvalEnd: (m) => {
-          const line = `eval at step ${m.step}: top-1 ${(100 * m.top1).toFixed(1)}%, top-5 ${(100 * m.top5).toFixed(1)}%, loss ${m.loss.toFixed(4)}`;
-          if (progress) progress.note(line);
-          else process.stderr.write(`${line}\n`);
-        },
-      },
+      callbacks: progressCallbacks(),
     });
-    const summary = {
-      out: values.out,
-      status: result.status,
-      step: result.step,
-      totalSteps: result.plan.totalSteps,
-      resumedFrom: result.resumedFrom ?? null,
-      classes: result.classes,
-      resolution: result.resolution,
-      mixupAlpha: result.mixupAlpha,
-      final: result.finalEval ?? null,
+    return reportRun(result, values.out!, values.json ?? false, {
       source: getBiTMetadata(result.model)?.source ?? values.model,
-    };
-    if (values.json) printJson(summary);
-    else
-      process.stderr.write(`${result.status} at step ${result.step}; run folder ${values.out}\n`);
-    result.model.dispose();
-    // An interrupted run is not a failure of the command: it checkpointed and can be resumed.
-    return result.status === 'aborted' ? 130 : 0;
+    });
   },
 };

@@ -8,6 +8,7 @@ import { finetuneCommand } from './finetune.js';
 import { hyperruleCommand } from './hyperrule.js';
 import { modelsCommand } from './models.js';
 import { predictCommand } from './predict.js';
+import { pretrainCommand } from './pretrain.js';
 import type { Command } from './types.js';
 
 /** Every `bit` sub-command, by name. */
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   predictCommand,
   featuresCommand,
   finetuneCommand,
+  pretrainCommand,
   evalCommand,
   convertCommand,
   hyperruleCommand,

@@ -148,6 +148,7 @@ function checkResumable(state: CheckpointState, setup: RunSetup): void {
   }
   cmp('batchSize', state.plan.batchSize, setup.plan.batchSize);
   cmp('baseLr', state.plan.baseLr, setup.plan.baseLr);
+  cmp('weightDecay', state.plan.weightDecay ?? 0, setup.plan.weightDecay);
   cmp('mode', state.mode, setup.mode);
   cmp('seed', state.seed, setup.seed);
   cmp('mixupAlpha', state.mixupAlpha, setup.mixupAlpha);
@@ -170,6 +171,20 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
   if (!options || typeof options !== 'object') {
     throw new TrainConfigError('fineTune: options must be an object { model, train, ... }');
   }
+  if (options.plan && options.plan.weightDecay !== 0) {
+    throw new TrainConfigError(
+      `fineTune: plan.weightDecay must be 0 (BiT fine-tunes without weight decay; it belongs to upstream pre-training, see pretrain), got ${options.plan.weightDecay}`,
+    );
+  }
+  return runTraining(options);
+}
+
+/**
+ * The training loop shared by {@link fineTune} and `pretrain`: the plan's learning-rate
+ * schedule and weight decay (0 for fine-tuning), batch split, MixUp, evaluation, checkpoints and
+ * exact resume. Internal: callers validate what is specific to them first.
+ */
+export async function runTraining(options: FineTuneOptions): Promise<FineTuneResult> {
   checkBiTModel(options.model, 'fineTune: model');
   prepareBackendForTraining();
   const setup = await resolveSetup(options);
@@ -180,7 +195,9 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
   tagFineTuned(model, classes, resolution.crop);
   const context: TrainContext = { model, plan };
   const target = makeTarget(model, mode);
-  const optimizer = new MomentumSgd(target.weights, plan.momentum);
+  const optimizer = new MomentumSgd(target.weights, plan.momentum, {
+    weightDecay: plan.weightDecay,
+  });
   let provider: BatchProvider | undefined;
   try {
     let step = 0;

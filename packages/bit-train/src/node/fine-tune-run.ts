@@ -53,7 +53,10 @@ function isDataSource(x: unknown): x is DataSource {
   );
 }
 
-async function openTrain(o: FineTuneRunOptions): Promise<DataSource> {
+/** Opens the training data of a run (a DataSource, a path or a spec; few-shot applied). */
+export async function openTrain(
+  o: Pick<FineTuneRunOptions, 'train' | 'trainOptions' | 'examplesPerClass' | 'seed' | 'onWarning'>,
+): Promise<DataSource> {
   if (isDataSource(o.train)) return o.train;
   if (o.train === undefined || o.train === null || o.train === '') {
     throw new TrainConfigError(
@@ -69,8 +72,9 @@ async function openTrain(o: FineTuneRunOptions): Promise<DataSource> {
   });
 }
 
-async function openVal(
-  o: FineTuneRunOptions,
+/** Opens a run's validation data, relabelled to the training classes by name when needed. */
+export async function openVal(
+  o: Pick<FineTuneRunOptions, 'val' | 'valOptions' | 'onWarning'>,
   classes: readonly string[],
 ): Promise<DataSource | undefined> {
   if (o.val === undefined || o.val === null || o.val === '') return undefined;
@@ -93,6 +97,61 @@ async function openVal(
   return val;
 }
 
+/** What {@link openRunFolder} hands a run: its store, abort signal, and a cleanup. */
+export interface OpenedRunFolder {
+  readonly store: NodeRunStore;
+  /** Aborted by Ctrl-C or by the caller's signal. */
+  readonly signal: AbortSignal;
+  /** Removes the SIGINT handler and the signal forwarding. */
+  close(): void;
+}
+
+/** The part of the run options that {@link openRunFolder} reads. */
+export type RunFolderOptions = Pick<
+  FineTuneRunOptions,
+  'out' | 'resume' | 'overwrite' | 'signal' | 'handleSigint' | 'log'
+>;
+
+/**
+ * Opens run folder `out` for a training run (fine-tuning or pre-training): refuses a folder that
+ * already holds a run unless `resume` or `overwrite` is given (clearing it for `overwrite`), says
+ * where a resume starts, and turns Ctrl-C (and `signal`) into one abort signal.
+ */
+export async function openRunFolder(o: RunFolderOptions, who: string): Promise<OpenedRunFolder> {
+  if (!o || typeof o.out !== 'string' || o.out === '') {
+    throw new TrainConfigError(`${who}: out (the run folder) is required`);
+  }
+  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const store = new NodeRunStore(o.out);
+  const state = await store.readState();
+  if (state && !o.resume) {
+    if (!o.overwrite) {
+      throw new TrainConfigError(
+        `${who}: ${o.out} already holds a run (checkpoint at step ${state.step}); ` +
+          'pass resume to continue it or overwrite to start over',
+      );
+    }
+    await store.clear();
+  } else if (!state && o.overwrite) {
+    await store.clear();
+  }
+  if (state && o.resume) log(`resuming ${o.out} from step ${state.step}`);
+  const controller = new AbortController();
+  const forward = () => controller.abort(o.signal?.reason);
+  if (o.signal?.aborted) forward();
+  o.signal?.addEventListener('abort', forward, { once: true });
+  const uninstall =
+    o.handleSigint === false ? () => {} : installSigintHandler(() => controller.abort(), { log });
+  return {
+    store,
+    signal: controller.signal,
+    close() {
+      uninstall();
+      o.signal?.removeEventListener('abort', forward);
+    },
+  };
+}
+
 /**
  * Fine-tunes in run folder `out` (layout: see NodeRunStore): `checkpoint/` every
  * `checkpointEvery` steps, on Ctrl-C / `signal` and at the end; `metrics.jsonl`; `model/` (TF.js,
@@ -101,40 +160,14 @@ async function openVal(
  * `overwrite`.
  */
 export async function fineTuneRun(options: FineTuneRunOptions): Promise<FineTuneResult> {
-  if (!options || typeof options.out !== 'string' || options.out === '') {
-    throw new TrainConfigError('fineTuneRun: out (the run folder) is required');
-  }
-  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const store = new NodeRunStore(options.out);
-  const state = await store.readState();
-  if (state && !options.resume) {
-    if (!options.overwrite) {
-      throw new TrainConfigError(
-        `fineTuneRun: ${options.out} already holds a run (checkpoint at step ${state.step}); ` +
-          'pass resume to continue it or overwrite to start over',
-      );
-    }
-    await store.clear();
-  } else if (!state && options.overwrite) {
-    await store.clear();
-  }
-  const train = await openTrain(options);
-  const val = await openVal(options, train.metadata.classes);
-  const model =
-    typeof options.model === 'string'
-      ? await loadBiT(options.model, options.loadOptions)
-      : options.model;
-  if (state && options.resume) log(`resuming ${options.out} from step ${state.step}`);
-
-  const controller = new AbortController();
-  const forward = () => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted) forward();
-  options.signal?.addEventListener('abort', forward, { once: true });
-  const uninstall =
-    options.handleSigint === false
-      ? () => {}
-      : installSigintHandler(() => controller.abort(), { log });
+  const run = await openRunFolder(options, 'fineTuneRun');
   try {
+    const train = await openTrain(options);
+    const val = await openVal(options, train.metadata.classes);
+    const model =
+      typeof options.model === 'string'
+        ? await loadBiT(options.model, options.loadOptions)
+        : options.model;
     const {
       out: _out,
       overwrite: _overwrite,
@@ -151,12 +184,11 @@ export async function fineTuneRun(options: FineTuneRunOptions): Promise<FineTune
       model,
       train,
       val,
-      store,
+      store: run.store,
       resume: options.resume,
-      signal: controller.signal,
+      signal: run.signal,
     });
   } finally {
-    uninstall();
-    options.signal?.removeEventListener('abort', forward);
+    run.close();
   }
 }

@@ -1,6 +1,8 @@
 /**
  * SGD with momentum (PyTorch / tfjs form, as the official BiT code uses it):
- * `buf = momentum * buf + grad; w = w - lr * buf`, no weight decay, no Nesterov.
+ * `buf = momentum * buf + grad; w = w - lr * buf`, no Nesterov. Weight decay is off by default
+ * (BiT fine-tuning uses none); upstream pre-training adds L2 decay to the kernels' gradients,
+ * `grad + weightDecay * w`, as the official upstream recipe (and PyTorch's `weight_decay`) does.
  * Its state (one momentum buffer per weight, keyed by the weight's checkpoint name) is
  * exported and restored exactly, so a resumed run continues bit for bit.
  */
@@ -15,23 +17,53 @@ export interface TrainableWeight {
   readonly variable: tf.Variable;
 }
 
+/** Options of {@link MomentumSgd}. */
+export interface MomentumSgdOptions {
+  /** L2 weight decay added to the gradient of every decayed weight (default 0: none). */
+  weightDecay?: number;
+  /** Which weights decay (default: kernels, i.e. names ending in `/kernel`; not GN or biases). */
+  decays?: (name: string) => boolean;
+}
+
+/** The default decay set of the upstream recipe: conv and head kernels, not GroupNorm or biases. */
+export function isKernelName(name: string): boolean {
+  return name.endsWith('/kernel');
+}
+
 /** SGD with momentum over a fixed list of weights; buffers start at zero. */
 export class MomentumSgd {
   private readonly slots = new Map<string, tf.Variable>();
   private readonly momentumScalar: tf.Scalar;
+  private readonly decayScalar: tf.Scalar | null;
+  private readonly decayed: ReadonlySet<string>;
   private disposed = false;
+  /** L2 weight decay (0: none). */
+  readonly weightDecay: number;
 
   /**
    * @param weights the weights it updates (names must be unique).
    * @param momentum momentum coefficient in [0, 1) (BiT: 0.9).
+   * @param options weight decay (default none).
    */
   constructor(
     readonly weights: readonly TrainableWeight[],
     readonly momentum = 0.9,
+    options: MomentumSgdOptions = {},
   ) {
     if (!(momentum >= 0 && momentum < 1)) {
       throw new TrainConfigError(`MomentumSgd: momentum must be in [0, 1), got ${momentum}`);
     }
+    const weightDecay = options.weightDecay ?? 0;
+    if (!(weightDecay >= 0) || !Number.isFinite(weightDecay)) {
+      throw new TrainConfigError(
+        `MomentumSgd: weightDecay must be a finite number >= 0, got ${weightDecay}`,
+      );
+    }
+    this.weightDecay = weightDecay;
+    const decays = options.decays ?? isKernelName;
+    this.decayed = new Set(
+      weightDecay > 0 ? weights.filter((w) => decays(w.name)).map((w) => w.name) : [],
+    );
     for (const w of weights) {
       if (this.slots.has(w.name)) {
         throw new TrainConfigError(`MomentumSgd: weight name ${w.name} appears twice`);
@@ -42,6 +74,12 @@ export class MomentumSgd {
       );
     }
     this.momentumScalar = tf.keep(tf.scalar(momentum, 'float32'));
+    this.decayScalar = weightDecay > 0 ? tf.keep(tf.scalar(weightDecay, 'float32')) : null;
+  }
+
+  /** True when `name` gets weight decay. */
+  decays(name: string): boolean {
+    return this.decayed.has(name);
   }
 
   /**
@@ -59,7 +97,11 @@ export class MomentumSgd {
         const g = grads.get(w.name);
         if (!g) continue;
         const buf = this.slots.get(w.name)!;
-        const next = tf.add(tf.mul(this.momentumScalar, buf), g);
+        const grad =
+          this.decayScalar && this.decayed.has(w.name)
+            ? tf.add(g, tf.mul(this.decayScalar, w.variable))
+            : g;
+        const next = tf.add(tf.mul(this.momentumScalar, buf), grad);
         buf.assign(next);
         w.variable.assign(tf.sub(w.variable, tf.mul(rate, next)));
       }
@@ -107,6 +149,7 @@ export class MomentumSgd {
     for (const s of this.slots.values()) s.dispose();
     this.slots.clear();
     this.momentumScalar.dispose();
+    this.decayScalar?.dispose();
   }
 
   private checkAlive(): void {
