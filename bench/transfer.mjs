@@ -73,7 +73,15 @@ function write() {
 const point = join(here, 'transfer-point');
 function runOne(p) {
   return new Promise((resolve, reject) => {
-    const args = ['--mode', p.mode, '--examples-per-class', String(p.examplesPerClass), '--seed', String(p.seed), '--json'];
+    const args = [
+      '--mode',
+      p.mode,
+      '--examples-per-class',
+      String(p.examplesPerClass),
+      '--seed',
+      String(p.seed),
+      '--json',
+    ];
     execFile(process.execPath, [point, ...args], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${key(p)} failed: ${stderr || err.message}`));
       const lines = stdout.trim().split('\n');
@@ -100,5 +108,7 @@ await Promise.all(Array.from({ length: jobs }, worker));
 write();
 const s = summarise([...done.values()]);
 for (const mode of Object.keys(s)) {
-  console.error(`${mode}: ${s[mode].map((p) => `k=${p.k} ${(100 * p.mean).toFixed(1)}%`).join(', ')}`);
+  console.error(
+    `${mode}: ${s[mode].map((p) => `k=${p.k} ${(100 * p.mean).toFixed(1)}%`).join(', ')}`,
+  );
 }

@@ -37,7 +37,10 @@ function summarise(points) {
 export { summarise };
 
 /** Renders `points` ({ mode, examplesPerClass, seed, top1 }) as an SVG document. */
-export function transferSvg(points, { title = 'Few-shot transfer on Fashion-MNIST classes 5-9' } = {}) {
+export function transferSvg(
+  points,
+  { title = 'Few-shot transfer on Fashion-MNIST classes 5-9' } = {},
+) {
   const W = 640;
   const H = 420;
   const m = { left: 60, right: 20, top: 40, bottom: 90 };
@@ -46,7 +49,9 @@ export function transferSvg(points, { title = 'Few-shot transfer on Fashion-MNIS
   const kMin = ks[0];
   const kMax = ks[ks.length - 1];
   const x = (k) =>
-    m.left + ((Math.log(k) - Math.log(kMin)) / (Math.log(kMax) - Math.log(kMin) || 1)) * (W - m.left - m.right);
+    m.left +
+    ((Math.log(k) - Math.log(kMin)) / (Math.log(kMax) - Math.log(kMin) || 1)) *
+      (W - m.left - m.right);
   const lo = Math.max(0, Math.floor(Math.min(...points.map((p) => p.top1)) * 10) / 10);
   const hi = Math.min(1, Math.ceil(Math.max(...points.map((p) => p.top1)) * 10) / 10);
   const y = (v) => m.top + (1 - (v - lo) / (hi - lo || 1)) * (H - m.top - m.bottom);
@@ -89,7 +94,9 @@ export function transferSvg(points, { title = 'Few-shot transfer on Fashion-MNIS
       `<polyline points="${s.map((p) => `${x(p.k).toFixed(1)},${y(p.mean).toFixed(1)}`).join(' ')}" fill="none" stroke="${color}" stroke-width="2.5"/>`,
     );
     for (const p of s) {
-      parts.push(`<circle cx="${x(p.k).toFixed(1)}" cy="${y(p.mean).toFixed(1)}" r="3.5" fill="${color}"/>`);
+      parts.push(
+        `<circle cx="${x(p.k).toFixed(1)}" cy="${y(p.mean).toFixed(1)}" r="3.5" fill="${color}"/>`,
+      );
     }
     parts.push(
       `<line x1="${legendX}" x2="${legendX + 22}" y1="${legendY}" y2="${legendY}" stroke="${color}" stroke-width="3"/>`,

@@ -1,98 +1,150 @@
 #!/usr/bin/env node
 /**
- * The main job on an embedded default: writes a small BiT checkpoint in the official .npz layout,
- * generates an image folder (3 classes, train/val), fine-tunes with the BiT-HyperRule through the
- * `bit` CLI (scaled to 40 steps, 32 px, batch 16), evaluates, and predicts a held-out image.
+ * `npm run demo`: the BiT tutorial (the BiT blog post's story) on the embedded model, in about a
+ * minute or two on a laptop CPU, with the library API:
+ *   1. load BiT-FMNIST-R14x0.5, a small BiT the project pre-trained upstream on Fashion-MNIST
+ *      classes 0-4 and ships inside @bit/models (no network);
+ *   2. use it out of the box on test images of its own classes;
+ *   3. a Bag is outside its label space: fine-tune on 5 examples per class of classes 5-9 with
+ *      the BiT-HyperRule, and compare with the same budget from scratch;
+ *   4. save the fine-tuned model, load it back, predict with it.
+ * Without Fashion-MNIST (Debian: apt-get install dataset-fashion-mnist) it falls back to
+ * generated images (generated-images.mjs).
  *   node examples/node-finetune/demo.mjs [--out DIR]
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { buildResNetV2, saveBiT } from '@bit/models/node';
-import { PNG } from 'pngjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { subsetSource } from '@bit/data';
+import { openSource } from '@bit/data/node';
+import {
+  EMBEDDED_MODEL,
+  buildResNetV2,
+  getBiTMetadata,
+  loadBiT,
+  predict,
+  saveBiT,
+} from '@bit/models/node';
+import { evaluate, fineTune, heInitialize, registerWasmTrainingKernels } from '@bit/train/node';
 
-const require = createRequire(import.meta.url);
-const bitBin = require.resolve('@bit/cli/package.json').replace(/package\.json$/, 'dist/cli.js');
+const FASHION = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+if (!existsSync(FASHION)) {
+  console.error(
+    `Fashion-MNIST is not at ${FASHION}. Install it (Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist)\n` +
+      'or set FASHION_MNIST_DIR to a folder with its IDX files. Falling back to generated images.\n',
+  );
+  await import('./generated-images.mjs');
+  process.exit(0);
+}
 const outArg = process.argv.indexOf('--out');
 const work = outArg > 0 ? process.argv[outArg + 1] : join(tmpdir(), `bit-demo-${process.pid}`);
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 
-// 1. A project-written checkpoint in the official layout (R50-style bottlenecks, units 1-1-1-1, width 0.5).
-await tf.setBackend('cpu');
-const checkpoint = join(work, 'bit-small.npz');
-const model = buildResNetV2({ units: [1, 1, 1, 1], width: 0.5, numClasses: 10 });
-await saveBiT(model, checkpoint);
-model.dispose();
-console.error(`wrote ${checkpoint}`);
-
-// 2. A generated image folder: red, green and blue-dominant 40x40 images with noise and a shape.
-let seed = 7;
-const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-const classes = { red: [200, 40, 40], green: [40, 180, 60], blue: [40, 60, 200] };
-function writeImage(path, [r, g, b]) {
-  const png = new PNG({ width: 40, height: 40 });
-  const cx = 8 + rand() * 24;
-  const cy = 8 + rand() * 24;
-  for (let y = 0; y < 40; y++) {
-    for (let x = 0; x < 40; x++) {
-      const i = (y * 40 + x) * 4;
-      const inside = (x - cx) ** 2 + (y - cy) ** 2 < 64;
-      const k = inside ? 0.6 : 1;
-      png.data[i] = Math.min(255, Math.max(0, r * k + (rand() - 0.5) * 80));
-      png.data[i + 1] = Math.min(255, Math.max(0, g * k + (rand() - 0.5) * 80));
-      png.data[i + 2] = Math.min(255, Math.max(0, b * k + (rand() - 0.5) * 80));
-      png.data[i + 3] = 255;
-    }
-  }
-  writeFileSync(path, PNG.sync.write(png));
+// The application picks the backend: wasm, with the project's training kernels.
+registerWasmTrainingKernels();
+await tf.setBackend('wasm');
+const t0 = performance.now();
+const seconds = () => ((performance.now() - t0) / 1000).toFixed(0);
+const pct = (x) => `${(100 * x).toFixed(1)}%`;
+/** Every n-th image of a source: a quick evaluation that still covers each class. */
+const every = (source, n) =>
+  subsetSource(
+    source,
+    Array.from({ length: Math.floor(source.size / n) }, (_, i) => i * n),
+  );
+async function pixels(source, i, size) {
+  const image = await source.example(i).image;
+  const x = tf.tidy(() =>
+    tf.image
+      .resizeBilinear(
+        tf.tensor3d(image.data, [image.height, image.width, 3], 'int32').toFloat().div(255),
+        [size, size],
+      )
+      .expandDims(0),
+  );
+  return x;
 }
-for (const split of ['train', 'val']) {
-  for (const [name, rgb] of Object.entries(classes)) {
-    mkdirSync(join(work, split, name), { recursive: true });
-    for (let i = 0; i < (split === 'train' ? 24 : 8); i++)
-      writeImage(join(work, split, name, `${i}.png`), rgb);
-  }
-}
-console.error(`generated ${work}/train and ${work}/val (3 classes)`);
 
-// 3. Fine-tune, evaluate, predict, through the CLI.
-const bit = (...args) =>
-  execFileSync(process.execPath, [bitBin, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
-const run = join(work, 'run');
-bit(
-  'finetune',
-  '--model',
-  checkpoint,
-  '--train',
-  join(work, 'train'),
-  '--val',
-  join(work, 'val'),
-  '--out',
-  run,
-  '--batch',
-  '16',
-  '--steps',
-  '40',
-  '--resolution',
-  '32',
-  '--seed',
-  '1',
-);
-const evaluation = JSON.parse(bit('eval', '--model', run, '--data', join(work, 'val'), '--json'));
+// 1. Load the embedded model: its class names and resolution come with it.
+const model = await loadBiT(EMBEDDED_MODEL);
+const meta = getBiTMetadata(model);
+const classes = (await predict(model, tf.zeros([1, 32, 32, 3]), { topK: 5 }))[0].top
+  .map((t) => [t.index, t.label])
+  .sort((a, b) => a[0] - b[0])
+  .map((t) => t[1]);
+console.log(`1. ${EMBEDDED_MODEL}: ${meta.resolution} px, classes ${classes.join(', ')}`);
+
+// 2. Out of the box on test images of its own classes.
+const ownTest = await openSource(FASHION, { split: 'test', classes });
+const own = await evaluate(model, every(ownTest, 5), {
+  resolution: meta.resolution,
+  batchSize: 100,
+});
 console.log(
-  `eval on held-out images: top-1 ${(100 * evaluation.top1).toFixed(1)}%, loss ${evaluation.loss.toFixed(3)}`,
+  `2. out of the box on ${own.count} Fashion-MNIST test images of those classes: top-1 ${pct(own.top1)}`,
 );
-const image = join(work, 'val', 'blue', '0.png');
-const prediction = JSON.parse(bit('predict', image, '--model', run, '--top', '1', '--json'));
+for (const i of [0, 1, 2, 3, 4]) {
+  const x = await pixels(ownTest, i, meta.resolution);
+  const [p] = await predict(model, x, { topK: 1 });
+  console.log(
+    `   test image ${i} (${classes[ownTest.label(i)]}): ${p.top[0].label} ${pct(p.top[0].score)}`,
+  );
+  x.dispose();
+}
+
+// 3. A new task: classes 5-9 (Sandal, Shirt, Sneaker, Bag, Ankle boot), 5 examples each.
+const newClasses = '5-9';
+const train = await openSource(FASHION, {
+  split: 'train',
+  classes: newClasses,
+  examplesPerClass: 5,
+  seed: 0,
+});
+const newTest = await openSource(FASHION, { split: 'test', classes: newClasses });
+const bagIndex = [...Array(newTest.size).keys()].find(
+  (i) => newTest.metadata.classes[newTest.label(i)] === 'Bag',
+);
+const bag = await pixels(newTest, bagIndex, meta.resolution);
+const [before] = await predict(model, bag, { topK: 1 });
 console.log(
-  `predict ${image}: ${prediction.predictions[0].top[0].label} (${prediction.predictions[0].top[0].score.toFixed(3)})`,
+  `3. a Bag is not among its classes: it calls test image ${bagIndex} a ${before.top[0].label} (${pct(before.top[0].score)})`,
 );
-console.log(`run folder: ${run}`);
+const recipe = {
+  train,
+  batchSize: 32,
+  steps: 100, // the HyperRule schedule [100..500] scaled to a CPU budget
+  resolution: { precrop: 40, crop: 32 },
+  seed: 0,
+  newHead: true, // BiT: a new zero-initialised head
+  onWarning: () => {},
+};
+const tuned = await fineTune({ ...recipe, model });
+const quickTest = every(newTest, 5);
+const bitEval = await evaluate(tuned.model, quickTest, { resolution: 32, batchSize: 100 });
+console.log(
+  `   BiT-HyperRule fine-tuning on ${train.size} images (${tuned.step} steps): top-1 ${pct(bitEval.top1)} on ${bitEval.count} test images [${seconds()} s]`,
+);
+const scratchModel = buildResNetV2(meta.architecture, { kernelInitializer: 'zeros' });
+heInitialize(scratchModel, 0);
+const scratch = await fineTune({ ...recipe, model: scratchModel });
+const scratchEval = await evaluate(scratch.model, quickTest, { resolution: 32, batchSize: 100 });
+console.log(
+  `   the same recipe and budget from scratch: top-1 ${pct(scratchEval.top1)} [${seconds()} s]`,
+);
+scratch.model.dispose();
+
+// 4. Save (TF.js keeps the class names; .npz is the official layout), load back, predict.
+const saved = join(work, 'fmnist-5-9-5shot');
+await saveBiT(tuned.model, saved);
+await saveBiT(tuned.model, `${saved}.npz`, { format: 'npz' });
+const reloaded = await loadBiT(saved);
+const [after] = await predict(reloaded, bag, { topK: 1 });
+console.log(
+  `4. saved to ${saved} (TF.js) and ${saved}.npz; reloaded, it calls the same image a ${after.top[0].label} (${pct(after.top[0].score)}) [${seconds()} s]`,
+);
+tf.dispose(bag);
+reloaded.dispose();
+tuned.model.dispose();

@@ -11,6 +11,7 @@ import { openNpz } from '../formats/npz/index.js';
 import { loadTfjs } from '../formats/tfjs/index.js';
 import { fileSystemHandler } from '../formats/tfjs/node.js';
 import { FileByteSource } from '../io/node.js';
+import { embeddedCheckpointPath } from './embedded.js';
 import { getModelEntry, hasModel } from '../zoo/registry.js';
 
 /** Options of the Node {@link loadBiT}: the isomorphic ones plus the download cache. */
@@ -91,6 +92,11 @@ export async function loadBiT(
       undefined,
       'neither an .npz (zip) checkpoint nor a TF.js model.json',
     );
+  }
+  if (hasModel(source) && getModelEntry(source).embedded) {
+    const entry = getModelEntry(source);
+    const path = embeddedCheckpointPath(entry);
+    return modelFromNpz(await FileByteSource.open(path, entry.name), { ...options, entry });
   }
   if (hasModel(source) || /^https?:\/\//.test(source)) {
     const entry = hasModel(source) ? getModelEntry(source) : undefined;

@@ -3,6 +3,16 @@ import {
   countParameters,
   parseArchitectureName,
 } from '../architecture/spec.js';
+import { registerLabels } from '../labels/index.js';
+
+/** The Fashion-MNIST classes the embedded model was pre-trained on (labels 0-4). */
+export const FASHION_MNIST_UPSTREAM_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+] as const;
 
 /** One downloadable checkpoint of the zoo. */
 export interface ZooEntry {
@@ -20,6 +30,11 @@ export interface ZooEntry {
   /** Resolution the checkpoint was trained or fine-tuned at. */
   readonly resolution: number;
   readonly description: string;
+  /**
+   * True for a checkpoint shipped inside this package (`assets/<url>`): loading it needs no
+   * network and no cache.
+   */
+  readonly embedded?: boolean;
 }
 
 /** Thrown for a model name the zoo does not know. */
@@ -106,3 +121,23 @@ for (const res of [224, 160] as const) {
     description: `R50x1 distilled from BiT-M-R152x2 on ILSVRC-2012, ${res} px`,
   });
 }
+
+registerLabels('fashion-mnist-0-4', async () => [...FASHION_MNIST_UPSTREAM_CLASSES]);
+
+/**
+ * The embedded model: a small BiT (units 1-1-1-1, width 0.5) pre-trained by this project from
+ * scratch with the BiT upstream recipe on Fashion-MNIST classes 0-4, shipped in float16 with the
+ * package (see bench/results/upstream.json for the command, time and accuracy). The default of
+ * the demo, the web app and the docs.
+ */
+export const EMBEDDED_MODEL = 'BiT-FMNIST-R14x0.5';
+registerModel({
+  name: EMBEDDED_MODEL,
+  url: `${EMBEDDED_MODEL}.npz`,
+  architecture: { units: [1, 1, 1, 1], width: 0.5, numClasses: 5 },
+  labels: 'fashion-mnist-0-4',
+  resolution: 32,
+  embedded: true,
+  description:
+    'Project-trained BiT (R14x0.5) on Fashion-MNIST classes 0-4 (T-shirt/top, Trouser, Pullover, Dress, Coat), 32 px; embedded',
+});
