@@ -62,6 +62,8 @@ export async function runPoint(options) {
   const steps = options.steps ?? TRANSFER.steps;
   const batchSize = options.batchSize ?? TRANSFER.batchSize;
   const data = options.data ?? TRANSFER.data;
+  const resolution = options.resolution ?? TRANSFER.resolution;
+  const baseLr = options.baseLr ?? TRANSFER.baseLr;
   await useWasm();
   const started = performance.now();
   const train = await openSource(data, {
@@ -87,8 +89,8 @@ export async function runPoint(options) {
     train,
     batchSize,
     steps,
-    baseLr: TRANSFER.baseLr,
-    resolution: TRANSFER.resolution,
+    baseLr,
+    resolution,
     seed,
     newHead: true,
     headOnly: mode === 'linear',
@@ -97,7 +99,7 @@ export async function runPoint(options) {
   });
   const r = await evaluate(result.model, test, {
     batchSize: 100,
-    resolution: TRANSFER.resolution.crop,
+    resolution: resolution.crop,
   });
   // The fine-tuned model shares the backbone with `start` (a new head was put on it).
   result.model.dispose();

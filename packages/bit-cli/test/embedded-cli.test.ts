@@ -25,7 +25,7 @@ describe('bit with the embedded model', () => {
   it('lists it as embedded', () => {
     const r = bit(['models', '--json'], { env: offline });
     expect(r.code, r.stderr).toBe(0);
-    const entry = JSON.parse(r.stdout).find(
+    const entry = JSON.parse(r.stdout).models.find(
       (m: { name: string }) => m.name === 'BiT-FMNIST-R14x0.5',
     );
     expect(entry).toMatchObject({ embedded: true, resolution: 32 });

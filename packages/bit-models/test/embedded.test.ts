@@ -18,6 +18,7 @@ import {
   listModels,
   loadBiT,
   predict,
+  saveBiT,
 } from '@bit/models/node';
 import { embeddedCheckpointPath } from '../src/node/embedded';
 import { parseNpyReference } from './helpers/npz-reference';
@@ -121,6 +122,27 @@ describe('the embedded model', () => {
       tf.dispose([x, logits]);
       model.dispose();
       expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('exported back to .npz, it is in the official layout: a float64 reference reproduces its logits', async () => {
+      const model = await loadBiT(EMBEDDED_MODEL, offline);
+      const file = join(emptyCache, `exported-${backend}.npz`);
+      await saveBiT(model, file, { format: 'npz' });
+      const x = tf.tensor4d(
+        Float32Array.from(input.data),
+        input.shape as [number, number, number, number],
+      );
+      const logits = model.predict(x) as tf.Tensor;
+      const weights: Weights = new Map(readNpzIndependently(file));
+      expect([...weights.keys()].sort()).toEqual(
+        checkpointLayout(getModelEntry(EMBEDDED_MODEL).architecture)
+          .map((e) => e.name)
+          .sort(),
+      );
+      const ref = referenceForward(weights, [1, 1, 1, 1], { shape: input.shape, data: input.data });
+      expect(relL2(await logits.data(), ref.logits!.data)).toBeLessThan(1e-4);
+      tf.dispose([x, logits]);
+      model.dispose();
     });
   });
 });

@@ -1,5 +1,5 @@
 import { openSource } from '@bit/data/node';
-import { getBiTMetadata } from '@bit/models/node';
+import { getBiTMetadata, resolveLabels } from '@bit/models/node';
 import { evaluate } from '@bit/train';
 import { numberFlag, parseCommandArgs } from '../args.js';
 import { selectBackend } from '../backends.js';
@@ -39,12 +39,14 @@ export const evalCommand: Command = {
     const batchSize = numberFlag(values.batch, 'batch', usage, { integer: true, min: 1 }) ?? 32;
     await selectBackend(values.backend, usage);
     const model = await loadModelFlag(values.model);
-    const labels = getBiTMetadata(model)?.labels;
-    const classes = Array.isArray(labels) ? labels : undefined;
+    // Class names (a label set such as the embedded model's is resolved to its names).
+    const classes = getBiTMetadata(model)?.labels
+      ? await resolveLabels(model, undefined)
+      : undefined;
     // Relabel the data to the model's classes by name when the model carries them.
     const source = await openSource(values.data, {
       ...(values.split ? { split: values.split } : {}),
-      ...(classes ? { classes } : {}),
+      ...(classes ? { classes: [...classes] } : {}),
     });
     const r = await evaluate(model, source, { batchSize, resolution });
     model.dispose();

@@ -22,6 +22,7 @@ export const modelsCommand: Command = {
       resolution: e.resolution,
       url: e.url,
       description: e.description,
+      embedded: e.embedded === true,
     }));
     if (values.json) {
       printJson({ models });
