@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { subsetSource } from '@bit/data';
+import { loadImage, resizeBilinear, subsetSource } from '@bit/data';
 import { openSource } from '@bit/data/node';
 import {
   EMBEDDED_MODEL,
@@ -55,17 +55,10 @@ const every = (source, n) =>
     source,
     Array.from({ length: Math.floor(source.size / n) }, (_, i) => i * n),
   );
+/** One image of a source as a [1, size, size, 3] tensor in [0, 1] (the HyperRule's eval resize). */
 async function pixels(source, i, size) {
-  const image = await source.example(i).image;
-  const x = tf.tidy(() =>
-    tf.image
-      .resizeBilinear(
-        tf.tensor3d(image.data, [image.height, image.width, 3], 'int32').toFloat().div(255),
-        [size, size],
-      )
-      .expandDims(0),
-  );
-  return x;
+  const resized = resizeBilinear(await loadImage(source.example(i).image), size, size);
+  return tf.tensor4d(resized.data, [1, size, size, 3], 'float32');
 }
 
 // 1. Load the embedded model: its class names and resolution come with it.
@@ -116,7 +109,7 @@ const recipe = {
   train,
   batchSize: 32,
   steps: 100, // the HyperRule schedule [100..500] scaled to a CPU budget
-  resolution: { precrop: 40, crop: 32 },
+  resolution: { precrop: 36, crop: 32 }, // the upstream preprocessing (resize 36, random crop 32)
   seed: 0,
   newHead: true, // BiT: a new zero-initialised head
   onWarning: () => {},

@@ -90,13 +90,15 @@ describe('the embedded model', () => {
       weights.set(name, w);
     const ref = referenceForward(weights, [1, 1, 1, 1], { shape: input.shape, data: input.data });
     expect(relL2(expected.logits, ref.logits!.data)).toBeLessThan(1e-4);
-    // The recorded images are of classes 0-4 and the model classifies them.
+    // The same decisions: the reference's top class is the recorded one for every image.
     const k = expected.shape[1];
-    const argmax = expected.labels.map((_, i) => {
-      const row = Array.from(ref.logits!.data.slice(i * k, (i + 1) * k));
+    const argmax = (v: ArrayLike<number>, i: number) => {
+      const row = Array.from(v).slice(i * k, (i + 1) * k);
       return row.indexOf(Math.max(...row));
-    });
-    expect(argmax.filter((p, i) => p === expected.labels[i]).length).toBeGreaterThanOrEqual(8);
+    };
+    for (let i = 0; i < expected.shape[0]; i++) {
+      expect(argmax(ref.logits!.data, i)).toBe(argmax(expected.logits, i));
+    }
   });
 
   describe.each(BACKENDS)('on %s', (backend) => {
