@@ -152,6 +152,59 @@ export async function openRunFolder(o: RunFolderOptions, who: string): Promise<O
   };
 }
 
+/** What a training run gets from {@link inRunFolder}: its store, abort signal and data. */
+export interface RunFolderContext {
+  readonly store: NodeRunStore;
+  readonly signal: AbortSignal;
+  readonly train: DataSource;
+  readonly val: DataSource | undefined;
+}
+
+/** The options only the run-folder layer reads (not passed on to the training loop). */
+const RUN_FOLDER_KEYS = [
+  'out',
+  'overwrite',
+  'trainOptions',
+  'valOptions',
+  'examplesPerClass',
+  'loadOptions',
+  'handleSigint',
+  'log',
+] as const;
+
+/** `options` without the run-folder-only keys: what the training loop takes. */
+export function loopOptions<T extends object>(
+  options: T,
+): Omit<T, (typeof RUN_FOLDER_KEYS)[number]> {
+  const out = { ...options } as Record<string, unknown>;
+  for (const key of RUN_FOLDER_KEYS) delete out[key];
+  return out as Omit<T, (typeof RUN_FOLDER_KEYS)[number]>;
+}
+
+/**
+ * Runs `body` in run folder `options.out` (see {@link openRunFolder}) with the training and
+ * validation data opened, closing the folder's handlers afterwards: the shared frame of
+ * fineTuneRun and pretrainRun.
+ */
+export async function inRunFolder<T>(
+  options: RunFolderOptions &
+    Pick<
+      FineTuneRunOptions,
+      'train' | 'val' | 'trainOptions' | 'valOptions' | 'examplesPerClass' | 'seed' | 'onWarning'
+    >,
+  who: string,
+  body: (context: RunFolderContext) => Promise<T>,
+): Promise<T> {
+  const run = await openRunFolder(options, who);
+  try {
+    const train = await openTrain(options);
+    const val = await openVal(options, train.metadata.classes);
+    return await body({ store: run.store, signal: run.signal, train, val });
+  } finally {
+    run.close();
+  }
+}
+
 /**
  * Fine-tunes in run folder `out` (layout: see NodeRunStore): `checkpoint/` every
  * `checkpointEvery` steps, on Ctrl-C / `signal` and at the end; `metrics.jsonl`; `model/` (TF.js,
@@ -159,36 +212,12 @@ export async function openRunFolder(o: RunFolderOptions, who: string): Promise<O
  * continues exactly from the checkpoint. A folder that already holds a run needs `resume` or
  * `overwrite`.
  */
-export async function fineTuneRun(options: FineTuneRunOptions): Promise<FineTuneResult> {
-  const run = await openRunFolder(options, 'fineTuneRun');
-  try {
-    const train = await openTrain(options);
-    const val = await openVal(options, train.metadata.classes);
+export function fineTuneRun(options: FineTuneRunOptions): Promise<FineTuneResult> {
+  return inRunFolder(options, 'fineTuneRun', async ({ store, signal, train, val }) => {
     const model =
       typeof options.model === 'string'
         ? await loadBiT(options.model, options.loadOptions)
         : options.model;
-    const {
-      out: _out,
-      overwrite: _overwrite,
-      trainOptions: _t,
-      valOptions: _v,
-      examplesPerClass: _e,
-      loadOptions: _l,
-      handleSigint: _h,
-      log: _log,
-      ...rest
-    } = options;
-    return await fineTune({
-      ...rest,
-      model,
-      train,
-      val,
-      store: run.store,
-      resume: options.resume,
-      signal: run.signal,
-    });
-  } finally {
-    run.close();
-  }
+    return fineTune({ ...loopOptions(options), model, train, val, store, signal });
+  });
 }

@@ -7,7 +7,7 @@
 import type { SourceOpenOptions } from '@bit/data';
 import type { FineTuneResult } from '../loop/options';
 import { pretrain, type PretrainOptions } from '../pretrain/pretrain';
-import { openRunFolder, openTrain, openVal } from './fine-tune-run';
+import { inRunFolder, loopOptions } from './fine-tune-run';
 
 /** Options of {@link pretrainRun}: pretrain's, with paths instead of objects. */
 export interface PretrainRunOptions extends Omit<
@@ -40,29 +40,8 @@ export interface PretrainRunOptions extends Omit<
  * BiT metadata) when the schedule completes. A folder that already holds a run needs `resume`
  * or `overwrite`.
  */
-export async function pretrainRun(options: PretrainRunOptions): Promise<FineTuneResult> {
-  const run = await openRunFolder(options, 'pretrainRun');
-  try {
-    const train = await openTrain(options);
-    const val = await openVal(options, train.metadata.classes);
-    const {
-      out: _out,
-      overwrite: _overwrite,
-      trainOptions: _t,
-      valOptions: _v,
-      handleSigint: _h,
-      log: _log,
-      ...rest
-    } = options;
-    return await pretrain({
-      ...rest,
-      train,
-      val,
-      store: run.store,
-      resume: options.resume,
-      signal: run.signal,
-    });
-  } finally {
-    run.close();
-  }
+export function pretrainRun(options: PretrainRunOptions): Promise<FineTuneResult> {
+  return inRunFolder(options, 'pretrainRun', ({ store, signal, train, val }) =>
+    pretrain({ ...loopOptions(options), train, val, store, signal }),
+  );
 }
