@@ -26,11 +26,35 @@ export class SourceNotFoundError extends Error {
 
 /** An image could not be decoded (truncated, empty, not an image). Pipelines skip such images. */
 export class ImageDecodeError extends Error {
-  override readonly name = 'ImageDecodeError';
+  override readonly name: string = 'ImageDecodeError';
   /** The file or URL that failed to decode. */
   readonly path: string;
   constructor(path: string, reason: string) {
     super(`cannot decode image ${path}: ${reason}`);
     this.path = path;
+  }
+}
+
+/**
+ * An image declares more pixels than the limit (`maxPixels`, CLI `--max-pixels`), found from its
+ * header before any pixel buffer is allocated. An ImageDecodeError, so pipelines skip it and list
+ * it like any broken file.
+ */
+export class ImageTooLargeError extends ImageDecodeError {
+  override readonly name: string = 'ImageTooLargeError';
+  constructor(
+    path: string,
+    /** Declared width in pixels. */
+    readonly width: number,
+    /** Declared height in pixels. */
+    readonly height: number,
+    /** The limit it is over. */
+    readonly maxPixels: number,
+  ) {
+    super(
+      path,
+      `it declares ${width}x${height} pixels (${((width * height) / 1e6).toFixed(1)} megapixels), ` +
+        `over the limit of ${maxPixels} pixels (raise it with maxPixels / --max-pixels)`,
+    );
   }
 }

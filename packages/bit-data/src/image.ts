@@ -22,6 +22,8 @@ export interface LazyImage {
   readonly path: string;
   /** A local file path a worker thread may decode itself. */
   readonly file?: string;
+  /** The pixel limit a worker thread decoding `file` applies (default DEFAULT_MAX_PIXELS). */
+  readonly maxPixels?: number;
   /** Decodes the image; rejects with ImageDecodeError when it is broken. */
   load(): Promise<DecodedImage>;
 }

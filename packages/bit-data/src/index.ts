@@ -7,6 +7,7 @@ export {
   DataArgumentError,
   DataFormatError,
   ImageDecodeError,
+  ImageTooLargeError,
   SourceNotFoundError,
 } from './errors';
 export {
@@ -119,6 +120,14 @@ export {
   type TfDataModule,
 } from './pipeline/tensors';
 
+export {
+  checkDeclaredSize,
+  checkImageHeader,
+  DEFAULT_MAX_PIXELS,
+  readImageHeader,
+  resolveMaxPixels,
+  type ImageHeader,
+} from './formats/image-header';
 export {
   decodeBlob,
   decodeDrawable,

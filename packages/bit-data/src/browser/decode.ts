@@ -2,9 +2,19 @@
  * Browser decoding: `createImageBitmap` (EXIF orientation applied with
  * imageOrientation 'from-image') drawn on a canvas, or `tf.browser.fromPixels`.
  * Needs a DOM (or a worker with OffscreenCanvas); not used in Node.
+ *
+ * The pixel limit (`maxPixels`, default DEFAULT_MAX_PIXELS) is checked from the encoded header
+ * (PNG, JPEG, GIF, WebP, BMP) before the browser decodes anything; for other formats, from the
+ * bitmap's size before the canvas and its pixel buffer are made.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DataArgumentError, ImageDecodeError } from '../errors';
+import {
+  checkDeclaredSize,
+  checkImageHeader,
+  readImageHeader,
+  resolveMaxPixels,
+} from '../formats/image-header';
 import { toRgbImage, type DecodedImage } from '../image';
 
 /** Anything a 2D canvas can draw. */
@@ -31,8 +41,22 @@ function canvas2d(
   );
 }
 
-/** Reads the pixels of a drawable image as RGB (alpha dropped). */
-export function decodeDrawable(image: DrawableImage): DecodedImage {
+/** Options of the browser decoders. */
+export interface BrowserDecodeOptions {
+  /** Largest image accepted, in pixels (default DEFAULT_MAX_PIXELS; Infinity: no limit). */
+  readonly maxPixels?: number;
+  /** Name for errors (default: the File's name, the URL, or 'image'). */
+  readonly name?: string;
+}
+
+/**
+ * Reads the pixels of a drawable image as RGB (alpha dropped). An image over `maxPixels` is
+ * refused (ImageTooLargeError) before a canvas is made.
+ */
+export function decodeDrawable(
+  image: DrawableImage,
+  options: BrowserDecodeOptions = {},
+): DecodedImage {
   const width =
     'naturalWidth' in image
       ? image.naturalWidth
@@ -47,6 +71,9 @@ export function decodeDrawable(image: DrawableImage): DecodedImage {
         : image.height;
   if (!width || !height)
     throw new DataArgumentError('browser decode: the image has no size (not loaded yet?)');
+  const name =
+    options.name ?? (('src' in image && typeof image.src === 'string' && image.src) || 'image');
+  checkDeclaredSize(width, height, name, resolveMaxPixels(options.maxPixels));
   const ctx = canvas2d(width, height);
   ctx.drawImage(image as CanvasImageSource, 0, 0);
   const rgba = ctx.getImageData(0, 0, width, height).data;
@@ -58,12 +85,39 @@ export function decodeDrawable(image: DrawableImage): DecodedImage {
   );
 }
 
-/** Decodes an encoded image Blob/File (JPEG, PNG, WebP...). `name` is used in errors. */
+/** Bytes read from a Blob's start to find the header (a JPEG's frame header may come later). */
+const HEADER_PROBE_BYTES = 256 * 1024;
+
+async function blobBytes(blob: Blob, end: number): Promise<Uint8Array> {
+  return new Uint8Array(await blob.slice(0, end).arrayBuffer());
+}
+
+/**
+ * Checks an encoded Blob's declared size against `maxPixels` from its header bytes: the first
+ * 256 KiB, or the whole Blob for a JPEG whose frame header lies beyond them (big EXIF blocks).
+ */
+async function checkBlobHeader(blob: Blob, name: string, maxPixels: number): Promise<void> {
+  let bytes = await blobBytes(blob, HEADER_PROBE_BYTES);
+  const first = readImageHeader(bytes);
+  const jpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  if (jpeg && blob.size > bytes.length) bytes = await blobBytes(blob, blob.size);
+  else if (first === undefined) return;
+  checkImageHeader(bytes, name, maxPixels);
+}
+
+/**
+ * Decodes an encoded image Blob/File (JPEG, PNG, WebP...). `name` (or `options.name`) is used in
+ * errors. Images over `options.maxPixels` are refused (ImageTooLargeError) before decoding.
+ */
 export async function decodeBlob(
   blob: Blob,
-  name = (blob as File).name ?? 'blob',
+  name: string = (blob as File).name ?? 'blob',
+  options: BrowserDecodeOptions = {},
 ): Promise<DecodedImage> {
+  name = options.name ?? name;
+  const maxPixels = resolveMaxPixels(options.maxPixels);
   if (blob.size === 0) throw new ImageDecodeError(name, 'empty file');
+  await checkBlobHeader(blob, name, maxPixels);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
@@ -71,17 +125,20 @@ export async function decodeBlob(
     throw new ImageDecodeError(name, e instanceof Error ? e.message : String(e));
   }
   try {
-    return decodeDrawable(bitmap);
+    return decodeDrawable(bitmap, { name, maxPixels });
   } finally {
     bitmap.close();
   }
 }
 
-/** Fetches and decodes an image URL. */
-export async function decodeUrl(url: string): Promise<DecodedImage> {
+/** Fetches and decodes an image URL (under `options.maxPixels`, as decodeBlob). */
+export async function decodeUrl(
+  url: string,
+  options: BrowserDecodeOptions = {},
+): Promise<DecodedImage> {
   const response = await fetch(url);
   if (!response.ok) throw new ImageDecodeError(url, `HTTP ${response.status}`);
-  return decodeBlob(await response.blob(), url);
+  return decodeBlob(await response.blob(), url, options);
 }
 
 /** Decodes with `tf.browser.fromPixels` (3 channels), reading the pixels back to the CPU. */

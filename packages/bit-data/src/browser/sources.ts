@@ -31,7 +31,7 @@ function classIndex(
  */
 export function fromFiles(
   files: FileList | readonly File[],
-  options: { classes?: readonly string[] } = {},
+  options: { classes?: readonly string[]; maxPixels?: number } = {},
 ): DataSource {
   const list = Array.from(files as ArrayLike<File>).filter((f) => IMAGE_NAME.test(f.name));
   const paths = list.map((f) => f.webkitRelativePath || f.name);
@@ -52,7 +52,12 @@ export function fromFiles(
   );
   return new ArraySource({ format: 'files', classes }, labels, (i) => {
     const f = list[order[i]];
-    return { image: lazy(paths[order[i]], () => decodeBlob(f, paths[order[i]])), label: labels[i] };
+    return {
+      image: lazy(paths[order[i]], () =>
+        decodeBlob(f, paths[order[i]], { maxPixels: options.maxPixels }),
+      ),
+      label: labels[i],
+    };
   });
 }
 
@@ -63,14 +68,14 @@ export function fromBlobs(
     readonly label: number | string;
     readonly name?: string;
   }[],
-  options: { classes?: readonly string[] } = {},
+  options: { classes?: readonly string[]; maxPixels?: number } = {},
 ): DataSource {
   return labelled(
     'blobs',
     items.map((it, i) => ({
       label: it.label,
       image: lazy(it.name ?? (it.blob as File).name ?? `blob ${i}`, () =>
-        decodeBlob(it.blob, it.name),
+        decodeBlob(it.blob, it.name, { maxPixels: options.maxPixels }),
       ),
     })),
     options.classes,
@@ -80,11 +85,14 @@ export function fromBlobs(
 /** Labelled image URLs (fetched and decoded when needed). */
 export function fromUrls(
   items: readonly { readonly url: string; readonly label: number | string }[],
-  options: { classes?: readonly string[] } = {},
+  options: { classes?: readonly string[]; maxPixels?: number } = {},
 ): DataSource {
   return labelled(
     'urls',
-    items.map((it) => ({ label: it.label, image: lazy(it.url, () => decodeUrl(it.url)) })),
+    items.map((it) => ({
+      label: it.label,
+      image: lazy(it.url, () => decodeUrl(it.url, { maxPixels: options.maxPixels })),
+    })),
     options.classes,
   );
 }
@@ -92,14 +100,14 @@ export function fromUrls(
 /** Labelled image elements / bitmaps / canvases (already loaded). */
 export function fromImageElements(
   items: readonly { readonly element: DrawableImage; readonly label: number | string }[],
-  options: { classes?: readonly string[] } = {},
+  options: { classes?: readonly string[]; maxPixels?: number } = {},
 ): DataSource {
   return labelled(
     'image-elements',
     items.map((it, i) => ({
       label: it.label,
       image: lazy(('src' in it.element && it.element.src) || `image ${i}`, async () =>
-        decodeDrawable(it.element),
+        decodeDrawable(it.element, { maxPixels: options.maxPixels }),
       ),
     })),
     options.classes,
@@ -141,7 +149,10 @@ export const filesSourcePlugin: SourcePlugin<FileList | File[]> = {
     ((typeof FileList !== 'undefined' && input instanceof FileList) ||
       (Array.isArray(input) && input.length > 0 && input.every((f) => f instanceof File))),
   open: async (input, options) =>
-    fromFiles(input, { classes: options.classNames as string[] | undefined }),
+    fromFiles(input, {
+      classes: options.classNames as string[] | undefined,
+      maxPixels: options.maxPixels,
+    }),
 };
 
 /** Plug-in: an array of `{ url, label }`. */
@@ -153,7 +164,10 @@ export const urlsSourcePlugin: SourcePlugin<{ url: string; label: number | strin
     input.length > 0 &&
     input.every((x) => typeof x === 'object' && x !== null && typeof x.url === 'string'),
   open: async (input, options) =>
-    fromUrls(input, { classes: options.classNames as string[] | undefined }),
+    fromUrls(input, {
+      classes: options.classNames as string[] | undefined,
+      maxPixels: options.maxPixels,
+    }),
 };
 
 /** Plug-in: an array of `{ blob, label }`. */
@@ -166,7 +180,10 @@ export const blobsSourcePlugin: SourcePlugin<{ blob: Blob; label: number | strin
     input.length > 0 &&
     input.every((x) => typeof x === 'object' && x !== null && x.blob instanceof Blob),
   open: async (input, options) =>
-    fromBlobs(input, { classes: options.classNames as string[] | undefined }),
+    fromBlobs(input, {
+      classes: options.classNames as string[] | undefined,
+      maxPixels: options.maxPixels,
+    }),
 };
 
 /** Plug-in: an array of `{ element, label }`. */
@@ -180,5 +197,8 @@ export const imageElementsSourcePlugin: SourcePlugin<
     input.length > 0 &&
     input.every((x) => typeof x === 'object' && x !== null && 'element' in x),
   open: async (input, options) =>
-    fromImageElements(input, { classes: options.classNames as string[] | undefined }),
+    fromImageElements(input, {
+      classes: options.classNames as string[] | undefined,
+      maxPixels: options.maxPixels,
+    }),
 };

@@ -18,7 +18,7 @@ export async function runWireTasks(
     try {
       decoded =
         'file' in image
-          ? await decodeImageFile(image.file, { decoder })
+          ? await decodeImageFile(image.file, { decoder, maxPixels: image.maxPixels })
           : { data: image.data, height: image.height, width: image.width, channels: 3 };
     } catch (e) {
       errors.push(e instanceof Error ? e.message : String(e));

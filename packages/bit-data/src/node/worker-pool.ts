@@ -106,7 +106,13 @@ export class WorkerPool implements BatchExecutor {
         let image = t.image;
         if (isLazyImage(image)) {
           if (image.file) {
-            wire[i] = { image: { file: image.file }, params: t.params };
+            wire[i] = {
+              image: {
+                file: image.file,
+                ...(image.maxPixels !== undefined ? { maxPixels: image.maxPixels } : {}),
+              },
+              params: t.params,
+            };
             transfers[i] = null;
             return;
           }

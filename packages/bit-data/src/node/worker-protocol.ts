@@ -4,7 +4,7 @@ import type { DecoderPreference } from './decode';
 
 /** An image a worker can produce: a local file it decodes, or pixels sent along. */
 export type WireImage =
-  | { readonly file: string }
+  | { readonly file: string; readonly maxPixels?: number }
   | { readonly data: Uint8Array; readonly height: number; readonly width: number };
 
 /** One item of a job. */

@@ -60,6 +60,12 @@ export interface SourceOpenOptions {
   readonly validate?: boolean;
   /** Receives warnings (broken files...). Default: console.warn. */
   readonly onWarning?: WarningHandler;
+  /**
+   * Encoded-image sources (image folders, manifests, browser files): images over this many
+   * pixels are refused from their header and skipped like broken files (default
+   * DEFAULT_MAX_PIXELS, 50 megapixels).
+   */
+  readonly maxPixels?: number;
   /** Plug-in specific options. */
   readonly [option: string]: unknown;
 }

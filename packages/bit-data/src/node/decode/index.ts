@@ -1,6 +1,7 @@
 /** Node image decoding: sharp when available, else the pure-JS decoders. */
 import { readFile } from 'node:fs/promises';
 import { DataArgumentError, ImageDecodeError } from '../../errors';
+import { checkImageHeader, resolveMaxPixels } from '../../formats/image-header';
 import type { DecodedImage } from '../../image';
 import { decodeWithJs } from './js';
 import { decodeWithSharp, loadSharp } from './sharp';
@@ -28,18 +29,40 @@ export async function resolveDecoder(
   return 'js';
 }
 
-/** Decodes encoded image bytes. `name` (a path) goes into the ImageDecodeError of broken input. */
+/** Options of {@link decodeImageBytes} and {@link decodeImageFile}. */
+export interface DecodeOptions {
+  /** Which decoder (default 'auto'). */
+  readonly decoder?: DecoderPreference;
+  /**
+   * Largest image accepted, in pixels (width x height; default DEFAULT_MAX_PIXELS, 50 megapixels;
+   * Infinity: no limit). Read from the header before decoding, and passed to sharp as
+   * `limitInputPixels`, so both decoders refuse the same files.
+   */
+  readonly maxPixels?: number;
+}
+
+/**
+ * Decodes encoded image bytes. `name` (a path) goes into the errors: ImageTooLargeError for an
+ * image over `maxPixels` (found from its header, before any pixel buffer exists), ImageDecodeError
+ * for broken input.
+ */
 export async function decodeImageBytes(
   bytes: Uint8Array,
-  options: { decoder?: DecoderPreference; name?: string } = {},
+  options: DecodeOptions & { name?: string } = {},
 ): Promise<DecodedImage> {
   const name = options.name ?? 'image';
+  const maxPixels = resolveMaxPixels(options.maxPixels);
   if (bytes.length === 0) throw new ImageDecodeError(name, 'empty file');
   const which = await resolveDecoder(options.decoder);
+  const header = checkImageHeader(bytes, name, maxPixels);
   try {
-    if (which === 'sharp') return await decodeWithSharp((await loadSharp())!, bytes);
-    return decodeWithJs(bytes);
+    if (which === 'sharp') return await decodeWithSharp((await loadSharp())!, bytes, { maxPixels });
+    return decodeWithJs(bytes, {
+      maxPixels,
+      declaredPixels: header ? header.width * header.height : undefined,
+    });
   } catch (e) {
+    if (e instanceof ImageDecodeError) throw e;
     throw new ImageDecodeError(name, e instanceof Error ? e.message : String(e));
   }
 }
@@ -47,7 +70,7 @@ export async function decodeImageBytes(
 /** Reads and decodes an image file. Broken files reject with ImageDecodeError naming the file. */
 export async function decodeImageFile(
   path: string,
-  options: { decoder?: DecoderPreference } = {},
+  options: DecodeOptions = {},
 ): Promise<DecodedImage> {
   let bytes: Uint8Array;
   try {
@@ -55,5 +78,5 @@ export async function decodeImageFile(
   } catch (e) {
     throw new ImageDecodeError(path, e instanceof Error ? e.message : String(e));
   }
-  return decodeImageBytes(bytes, { decoder: options.decoder, name: path });
+  return decodeImageBytes(bytes, { ...options, name: path });
 }

@@ -5,6 +5,7 @@
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { readJpegOrientation } from '../../formats/exif';
+import { checkImageHeader, resolveMaxPixels, type ImageHeader } from '../../formats/image-header';
 import { applyExifOrientation, toRgbImage, type DecodedImage } from '../../image';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -38,8 +39,26 @@ export function jpegHasEnd(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** Decodes PNG or JPEG bytes to RGB. Throws an Error saying what is wrong. */
-export function decodeWithJs(bytes: Uint8Array): DecodedImage {
+function pixelsOf(header: ImageHeader | undefined): number {
+  return header ? header.width * header.height : 0;
+}
+
+/** Limits of {@link decodeWithJs}. */
+export interface JsDecodeLimits {
+  /** Largest image in pixels (default: DEFAULT_MAX_PIXELS). */
+  readonly maxPixels?: number;
+  /** The size the header declares, when already read (sizes jpeg-js's memory budget). */
+  readonly declaredPixels?: number;
+}
+
+/**
+ * Decodes PNG or JPEG bytes to RGB. Throws an Error saying what is wrong. The header is checked
+ * against `maxPixels` first (see checkImageHeader); jpeg-js gets the same limit and a memory
+ * budget sized from the declared pixels.
+ */
+export function decodeWithJs(bytes: Uint8Array, limits: JsDecodeLimits = {}): DecodedImage {
+  const maxPixels = resolveMaxPixels(limits.maxPixels);
+  const declared = limits.declaredPixels ?? pixelsOf(checkImageHeader(bytes, 'image', maxPixels));
   if (isPng(bytes)) {
     const png = pngjs.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return toRgbImage(
@@ -54,8 +73,9 @@ export function decodeWithJs(bytes: Uint8Array): DecodedImage {
     const img = jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: false,
-      maxResolutionInMP: 250,
-      maxMemoryUsageInMB: 2048,
+      maxResolutionInMP: Math.min(maxPixels, 1e9) / 1e6,
+      // Output, component planes and coefficient blocks: about 12 bytes per pixel at most.
+      maxMemoryUsageInMB: Math.min(4096, Math.max(64, Math.ceil((declared * 12) / 2 ** 20))),
     });
     const rgb = toRgbImage(img.data, img.height, img.width, 3);
     return applyExifOrientation(rgb, readJpegOrientation(bytes));

@@ -1,4 +1,5 @@
 /** Decoding with sharp (libvips), loaded lazily: it is an optional dependency. */
+import { resolveMaxPixels } from '../../formats/image-header';
 import type { DecodedImage } from '../../image';
 
 /** The sharp module's default export (the constructor function). */
@@ -20,13 +21,19 @@ export function loadSharp(): Promise<SharpFunction | null> {
 /**
  * Decodes with sharp: EXIF orientation applied (`.rotate()`), alpha dropped, gray and other
  * colour spaces converted to sRGB, 16-bit reduced to 8-bit. Truncated files are errors
- * (`failOn: 'truncated'`). Throws sharp's error for broken input.
+ * (`failOn: 'truncated'`). Images over `maxPixels` (default DEFAULT_MAX_PIXELS) are refused by
+ * sharp's `limitInputPixels` before decoding. Throws sharp's error for broken input.
  */
 export async function decodeWithSharp(
   sharp: SharpFunction,
   bytes: Uint8Array,
+  limits: { readonly maxPixels?: number } = {},
 ): Promise<DecodedImage> {
-  const { data, info } = await sharp(bytes, { failOn: 'truncated' })
+  const maxPixels = resolveMaxPixels(limits.maxPixels);
+  const { data, info } = await sharp(bytes, {
+    failOn: 'truncated',
+    limitInputPixels: maxPixels === Infinity ? false : maxPixels,
+  })
     .rotate()
     .removeAlpha()
     .toColourspace('srgb')

@@ -57,9 +57,19 @@ export function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A lazy image for a local file. */
-export function fileImage(path: string, decoder?: DecoderPreference): LazyImage {
-  return { kind: 'lazy', path, file: path, load: () => decodeImageFile(path, { decoder }) };
+/** A lazy image for a local file, decoded with `decoder` under the pixel limit `maxPixels`. */
+export function fileImage(
+  path: string,
+  decoder?: DecoderPreference,
+  maxPixels?: number,
+): LazyImage {
+  return {
+    kind: 'lazy',
+    path,
+    file: path,
+    ...(maxPixels !== undefined ? { maxPixels } : {}),
+    load: () => decodeImageFile(path, { decoder, maxPixels }),
+  };
 }
 
 /** Gunzips bytes when they are gzip, else returns them. */

@@ -61,7 +61,7 @@ export async function openImageFolder(
     { format: 'image-folder', classes, ...(split ? { split } : {}) },
     lab,
     (i) => ({
-      image: fileImage(paths[i], options.decoder),
+      image: fileImage(paths[i], options.decoder, options.maxPixels),
       label: lab[i],
     }),
   );

@@ -61,7 +61,7 @@ export async function openManifest(
   const source = new ArraySource(
     { format: jsonl ? 'jsonl' : 'csv', classes, ...(split ? { split } : {}) },
     labels,
-    (i) => ({ image: fileImage(paths[i], options.decoder), label: labels[i] }),
+    (i) => ({ image: fileImage(paths[i], options.decoder, options.maxPixels), label: labels[i] }),
   );
   if (!options.validate) return source;
   return (await validateSource(source, { onWarning: options.onWarning })).source;
