@@ -35,3 +35,19 @@ export class NonFiniteLossError extends TrainError {
 export class CheckpointError extends TrainError {
   override name = 'CheckpointError';
 }
+
+/**
+ * Writing a checkpoint, the metrics or the final model failed (disk full, read-only or
+ * permission-denied folder...). The previous good checkpoint is left as it was; `code` is the
+ * system error code (ENOSPC, EACCES, EROFS...) when there is one.
+ */
+export class CheckpointWriteError extends TrainError {
+  override name = 'CheckpointWriteError';
+  /** The system error code, e.g. 'ENOSPC'. */
+  readonly code: string | undefined;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    const code = (options?.cause as { code?: unknown } | undefined)?.code;
+    this.code = typeof code === 'string' ? code : undefined;
+  }
+}

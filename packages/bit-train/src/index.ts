@@ -5,7 +5,13 @@
  * `hyperRuleCallback` and `mixupTransform` bring the HyperRule to `model.fit` users. Run
  * folders on disk, SIGINT handling and `fineTuneRun` / `openRun` are in `@bit/train/node`.
  */
-export { TrainError, TrainConfigError, NonFiniteLossError, CheckpointError } from './errors';
+export {
+  TrainError,
+  TrainConfigError,
+  NonFiniteLossError,
+  CheckpointError,
+  CheckpointWriteError,
+} from './errors';
 export { fineTune } from './loop/fine-tune';
 export type {
   CheckpointReason,

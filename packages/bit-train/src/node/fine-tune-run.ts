@@ -122,7 +122,10 @@ export async function openRunFolder(o: RunFolderOptions, who: string): Promise<O
     throw new TrainConfigError(`${who}: out (the run folder) is required`);
   }
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const store = new NodeRunStore(o.out);
+  const store = new NodeRunStore(o.out, { onNotice: log });
+  // A killed run may have left temporary or aside folders: remove them (or restore an aside
+  // checkpoint as checkpoint.prev) before reading the state.
+  await store.cleanLeftovers();
   const state = await store.readState();
   if (state && !o.resume) {
     if (!o.overwrite) {

@@ -1,15 +1,20 @@
 /**
  * A RunStore on disk: a run folder with `checkpoint/` (weights.npz in the official BiT layout,
- * optimizer.npz with the momentum buffers, state.json), `metrics.jsonl` and, at the end,
- * `model/` (TF.js LayersModel with BiT metadata). Checkpoints are written to a temporary
- * sibling folder, fsynced, then swapped into place: a crash leaves the old or the new one.
+ * optimizer.npz with the momentum buffers, state.json), `checkpoint.prev/` (the checkpoint before
+ * it), `metrics.jsonl` and, at the end, `model/` (TF.js LayersModel with BiT metadata).
+ *
+ * Crash safety: a checkpoint is written whole into a temporary sibling folder and fsynced, then
+ * rotated in by renames (`checkpoint.prev` aside, `checkpoint` -> `checkpoint.prev`, temporary ->
+ * `checkpoint`), so a crash at any moment leaves at least one complete checkpoint. A damaged
+ * latest checkpoint (truncated file, bad CRC, bad JSON) is reported and the one before is used.
+ * Temporary and aside folders left by a killed process are removed on the next start.
  */
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { openNpzFile, saveBiT, writeNpzFile, type NamedArray } from '@bit/models/node';
-import { CheckpointError } from '../errors';
+import { CheckpointError, CheckpointWriteError } from '../errors';
 import {
   isAfterCheckpoint,
   type CheckpointState,
@@ -21,6 +26,8 @@ import {
 /** File and folder names inside a run folder. */
 export const RUN_FILES = {
   checkpoint: 'checkpoint',
+  previous: 'checkpoint.prev',
+  damaged: 'checkpoint.damaged',
   weights: 'weights.npz',
   optimizer: 'optimizer.npz',
   state: 'state.json',
@@ -32,6 +39,8 @@ export const RUN_FILES = {
 export interface RunPaths {
   readonly dir: string;
   readonly checkpoint: string;
+  /** The checkpoint before the latest one. */
+  readonly previous: string;
   readonly weights: string;
   readonly optimizer: string;
   readonly state: string;
@@ -45,6 +54,7 @@ export function runPaths(dir: string): RunPaths {
   return {
     dir,
     checkpoint,
+    previous: join(dir, RUN_FILES.previous),
     weights: join(checkpoint, RUN_FILES.weights),
     optimizer: join(checkpoint, RUN_FILES.optimizer),
     state: join(checkpoint, RUN_FILES.state),
@@ -81,6 +91,72 @@ async function syncDir(path: string): Promise<void> {
   } catch {
     // Some platforms cannot fsync a directory; the rename is still atomic.
   }
+}
+
+/** A short reason for a failed file operation: "no space left on device (ENOSPC)" and the like. */
+export function describeFsError(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  const plain: Record<string, string> = {
+    ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'read-only file system',
+  };
+  const known = e?.code ? plain[e.code] : undefined;
+  return known ? `${known} (${e.code})` : String(e?.message ?? error);
+}
+
+/** Temporary and aside names carry `<pid>-<random>`; true when that process is not running. */
+function leftByDeadProcess(name: string): boolean {
+  const m = /-(\d+)-[0-9a-f]+$/.exec(name);
+  if (!m) return true;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === 'ESRCH';
+  }
+}
+
+/** Options of {@link NodeRunStore}. */
+export interface NodeRunStoreOptions {
+  /**
+   * Told when a damaged latest checkpoint is passed over for the one before, and when leftovers
+   * of a killed run are removed (default: nothing).
+   */
+  readonly onNotice?: (message: string) => void;
+}
+
+async function readCheckpointArrays(path: string): Promise<NamedArray[]> {
+  try {
+    return await readArrays(path);
+  } catch (error) {
+    if (error instanceof CheckpointError) throw error;
+    throw new CheckpointError(`${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Checks the fields resuming relies on, so a state.json of the wrong shape is a typed error. */
+function checkStateShape(state: unknown, file: string): asserts state is CheckpointState {
+  const s = state as Partial<CheckpointState> | null;
+  const problem =
+    typeof s !== 'object' || s === null || Array.isArray(s)
+      ? 'not a JSON object'
+      : !Number.isInteger(s.step) || (s.step as number) < 0
+        ? `"step" must be an integer >= 0, got ${JSON.stringify(s.step)}`
+        : typeof s.finished !== 'boolean'
+          ? `"finished" must be true or false, got ${JSON.stringify(s.finished)}`
+          : !Array.isArray(s.classes) || !s.classes.every((c) => typeof c === 'string')
+            ? '"classes" must be a list of names'
+            : typeof s.plan !== 'object' || s.plan === null || !Array.isArray(s.plan.schedule)
+              ? '"plan" must be an object with a "schedule" list'
+              : typeof s.resolution !== 'object' || s.resolution === null
+                ? '"resolution" must be an object'
+                : undefined;
+  if (problem) throw new CheckpointError(`${file}: ${problem}`);
 }
 
 async function readArrays(path: string): Promise<NamedArray[]> {
@@ -122,85 +198,241 @@ function toJsonl(lines: readonly MetricsLine[]): string {
 /** A run folder on disk as a RunStore (see the module comment for the layout). */
 export class NodeRunStore implements RunStore {
   readonly paths: RunPaths;
+  /** Notices given so far (damaged checkpoints passed over, leftovers removed). */
+  readonly notices: string[] = [];
+  private readonly onNotice: (message: string) => void;
+  private cleaned = false;
+  /** The latest checkpoint folder when it was found damaged (the next write moves it away). */
+  private damagedLatest = false;
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    options: NodeRunStoreOptions = {},
+  ) {
     this.paths = runPaths(dir);
+    this.onNotice = options.onNotice ?? (() => undefined);
+  }
+
+  private notice(message: string): void {
+    this.notices.push(message);
+    this.onNotice(message);
+  }
+
+  /**
+   * Removes what a killed process left: `.checkpoint.tmp-*` folders (never complete),
+   * `.checkpoint.old-*` aside folders (restored as `checkpoint.prev` when that is missing), and
+   * `metrics.jsonl.tmp-*` files. Leftovers of a process still running are kept. Runs once per
+   * store before its first checkpoint write; call it at the start of a run.
+   */
+  async cleanLeftovers(): Promise<string[]> {
+    this.cleaned = true;
+    const names = await readdir(this.paths.dir).catch(() => [] as string[]);
+    const removed: string[] = [];
+    const tmpPrefix = `.${RUN_FILES.checkpoint}.tmp-`;
+    const oldPrefix = `.${RUN_FILES.checkpoint}.old-`;
+    const metricsPrefix = `${RUN_FILES.metrics}.tmp-`;
+    const asides: { name: string; step: number }[] = [];
+    for (const name of names) {
+      if (!leftByDeadProcess(name)) continue;
+      if (name.startsWith(oldPrefix)) {
+        const state = await this.stateIn(join(this.paths.dir, name)).catch(() => undefined);
+        if (state) {
+          asides.push({ name, step: state.step });
+          continue;
+        }
+      }
+      if (
+        name.startsWith(tmpPrefix) ||
+        name.startsWith(oldPrefix) ||
+        name.startsWith(metricsPrefix)
+      ) {
+        await rm(join(this.paths.dir, name), { recursive: true, force: true });
+        removed.push(name);
+      }
+    }
+    // An aside folder is a complete checkpoint moved out of the way by an interrupted rotation:
+    // the newest one becomes checkpoint.prev when there is none.
+    asides.sort((x, y) => y.step - x.step);
+    if (asides.length && !(await exists(join(this.paths.previous, RUN_FILES.state)))) {
+      await rm(this.paths.previous, { recursive: true, force: true });
+      await rename(join(this.paths.dir, asides.shift()!.name), this.paths.previous);
+    }
+    for (const a of asides) {
+      await rm(join(this.paths.dir, a.name), { recursive: true, force: true });
+      removed.push(a.name);
+    }
+    if (removed.length) {
+      this.notice(
+        `${this.dir}: removed ${removed.length} leftover(s) of an interrupted run (${removed.join(', ')})`,
+      );
+    }
+    return removed;
   }
 
   async writeCheckpoint(checkpoint: TrainCheckpoint): Promise<void> {
-    const { dir, checkpoint: target } = this.paths;
-    await mkdir(dir, { recursive: true });
+    const { dir, checkpoint: target, previous } = this.paths;
+    if (!this.cleaned) await this.cleanLeftovers();
     const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
     const tmp = join(dir, `.${RUN_FILES.checkpoint}.tmp-${tag}`);
-    const old = join(dir, `.${RUN_FILES.checkpoint}.old-${tag}`);
+    const aside = join(dir, `.${RUN_FILES.checkpoint}.old-${tag}`);
+    const fail = async (error: unknown, what: string): Promise<never> => {
+      await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      throw new CheckpointWriteError(
+        `${what} ${target} failed: ${describeFsError(error)}; the previous checkpoint is unchanged`,
+        { cause: error },
+      );
+    };
     try {
+      await mkdir(dir, { recursive: true });
       await mkdir(tmp);
       await writeNpzFile(join(tmp, RUN_FILES.weights), checkpoint.weights);
       await writeNpzFile(join(tmp, RUN_FILES.optimizer), checkpoint.slots);
+      // state.json last: a folder with one holds a complete checkpoint.
       await writeSynced(join(tmp, RUN_FILES.state), JSON.stringify(checkpoint.state, null, 2));
       await syncDir(tmp);
     } catch (error) {
-      await rm(tmp, { recursive: true, force: true });
-      throw new CheckpointError(
-        `writing the checkpoint to ${target} failed (${(error as Error).message}); the previous one is unchanged`,
-        { cause: error },
-      );
+      await fail(error, 'writing the checkpoint to');
     }
-    const hadOld = await exists(target);
-    if (hadOld) await rename(target, old);
-    await rename(tmp, target);
-    await syncDir(dir);
-    if (hadOld) await rm(old, { recursive: true, force: true });
+    // Rotation. At every moment `checkpoint/` or `checkpoint.prev/` holds a complete checkpoint.
+    let asideUsed = false;
+    try {
+      if (await exists(target)) {
+        if (this.damagedLatest) {
+          await rm(join(dir, RUN_FILES.damaged), { recursive: true, force: true });
+          await rename(target, join(dir, RUN_FILES.damaged));
+        } else {
+          if (await exists(previous)) {
+            await rename(previous, aside);
+            asideUsed = true;
+          }
+          await rename(target, previous);
+        }
+      }
+      await rename(tmp, target);
+      await syncDir(dir);
+    } catch (error) {
+      // Put back what was moved (best effort), so the state is as before the write.
+      if (!(await exists(target)) && (await exists(previous)) && asideUsed) {
+        await rename(previous, target).catch(() => undefined);
+        await rename(aside, previous).catch(() => undefined);
+      }
+      await fail(error, 'moving the new checkpoint into');
+    }
+    this.damagedLatest = false;
+    if (asideUsed) await rm(aside, { recursive: true, force: true }).catch(() => undefined);
   }
 
-  /** The checkpoint folder to read: `checkpoint/`, or one left aside by an interrupted swap. */
-  private async checkpointFolder(): Promise<string | undefined> {
-    if (await exists(this.paths.state)) return this.paths.checkpoint;
-    const names = await readdir(this.paths.dir).catch(() => [] as string[]);
-    const aside = names.filter((n) => n.startsWith(`.${RUN_FILES.checkpoint}.old-`));
-    for (const n of aside) {
-      if (await exists(join(this.paths.dir, n, RUN_FILES.state))) return join(this.paths.dir, n);
+  private async stateIn(folder: string): Promise<CheckpointState | undefined> {
+    const file = join(folder, RUN_FILES.state);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') return undefined;
+      throw new CheckpointError(`${file}: ${(error as Error).message}`, { cause: error });
+    }
+    let state: CheckpointState;
+    try {
+      state = JSON.parse(text) as CheckpointState;
+    } catch (error) {
+      throw new CheckpointError(`${file}: not valid JSON (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+    checkStateShape(state, file);
+    return state;
+  }
+
+  /** Checkpoint folders, latest first: `checkpoint/` then `checkpoint.prev/`. */
+  private folders(): string[] {
+    return [this.paths.checkpoint, this.paths.previous];
+  }
+
+  /**
+   * The latest checkpoint's state.json only (no arrays), or undefined when there is none. A
+   * damaged latest one falls back to `checkpoint.prev` (with a notice).
+   * @throws CheckpointError naming the file when no state.json can be read.
+   */
+  async readState(): Promise<CheckpointState | undefined> {
+    let firstError: CheckpointError | undefined;
+    for (const folder of this.folders()) {
+      try {
+        const state = await this.stateIn(folder);
+        if (state === undefined) continue;
+        if (firstError)
+          this.notice(
+            `${firstError.message}; using the previous checkpoint (${folder}, step ${state.step})`,
+          );
+        return state;
+      } catch (error) {
+        if (!(error instanceof CheckpointError)) throw error;
+        firstError ??= error;
+      }
+    }
+    if (firstError) throw firstError;
+    return undefined;
+  }
+
+  /**
+   * The latest checkpoint that reads back whole (state.json, both .npz files with their CRCs),
+   * or undefined when there is none. When the latest one is damaged, the one before it is used
+   * and a notice names the damaged file; the next write moves the damaged one to
+   * `checkpoint.damaged/`.
+   * @throws CheckpointError naming the file when every checkpoint is damaged.
+   */
+  async readCheckpoint(): Promise<TrainCheckpoint | undefined> {
+    const failures: string[] = [];
+    let firstError: CheckpointError | undefined;
+    for (const [i, folder] of this.folders().entries()) {
+      let checkpoint: TrainCheckpoint | undefined;
+      try {
+        const state = await this.stateIn(folder);
+        if (state === undefined) {
+          if (await exists(folder))
+            throw new CheckpointError(`${join(folder, RUN_FILES.state)}: missing`);
+          continue;
+        }
+        checkpoint = {
+          state,
+          weights: await readCheckpointArrays(join(folder, RUN_FILES.weights)),
+          slots: await readCheckpointArrays(join(folder, RUN_FILES.optimizer)),
+        };
+      } catch (error) {
+        if (!(error instanceof CheckpointError)) throw error;
+        firstError ??= error;
+        failures.push(error.message);
+        if (i === 0) this.damagedLatest = true;
+        continue;
+      }
+      if (failures.length) {
+        this.notice(
+          `the latest checkpoint is damaged (${failures[0]}); resuming from the previous one (${folder}, step ${checkpoint.state.step})`,
+        );
+      }
+      return checkpoint;
+    }
+    if (firstError) {
+      throw new CheckpointError(
+        failures.length > 1
+          ? `no usable checkpoint in ${this.dir}: ${failures.join('; ')}`
+          : firstError.message,
+        { cause: firstError },
+      );
     }
     return undefined;
   }
 
-  /** The checkpoint's state.json only (no arrays), or undefined. */
-  async readState(): Promise<CheckpointState | undefined> {
-    const folder = await this.checkpointFolder();
-    if (!folder) return undefined;
-    const file = join(folder, RUN_FILES.state);
-    try {
-      return JSON.parse(await readFile(file, 'utf8')) as CheckpointState;
-    } catch (error) {
-      throw new CheckpointError(`${file}: ${(error as Error).message}`, { cause: error });
-    }
-  }
-
-  async readCheckpoint(): Promise<TrainCheckpoint | undefined> {
-    const folder = await this.checkpointFolder();
-    if (!folder) return undefined;
-    const state = await this.readState();
-    try {
-      return {
-        state: state!,
-        weights: await readArrays(join(folder, RUN_FILES.weights)),
-        slots: await readArrays(join(folder, RUN_FILES.optimizer)),
-      };
-    } catch (error) {
-      if (error instanceof CheckpointError) throw error;
-      throw new CheckpointError(
-        `reading the checkpoint in ${folder}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-  }
-
   async appendMetrics(lines: readonly MetricsLine[]): Promise<void> {
     if (!lines.length) return;
-    await mkdir(this.paths.dir, { recursive: true });
-    await appendFile(this.paths.metrics, toJsonl(lines));
+    try {
+      await mkdir(this.paths.dir, { recursive: true });
+      await appendFile(this.paths.metrics, toJsonl(lines));
+    } catch (error) {
+      throw new CheckpointWriteError(
+        `appending to ${this.paths.metrics} failed: ${describeFsError(error)}`,
+        { cause: error },
+      );
+    }
   }
 
   async readMetrics(): Promise<MetricsLine[]> {
@@ -217,18 +449,35 @@ export class NodeRunStore implements RunStore {
     if (!(await exists(this.paths.metrics))) return;
     const kept = (await this.readMetrics()).filter((l) => !isAfterCheckpoint(l, step));
     const tmp = `${this.paths.metrics}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    await writeSynced(tmp, toJsonl(kept));
-    await rename(tmp, this.paths.metrics);
+    try {
+      await writeSynced(tmp, toJsonl(kept));
+      await rename(tmp, this.paths.metrics);
+    } catch (error) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw new CheckpointWriteError(
+        `rewriting ${this.paths.metrics} failed: ${describeFsError(error)}; it is unchanged`,
+        { cause: error },
+      );
+    }
   }
 
   async saveModel(model: tfl.LayersModel): Promise<void> {
-    await mkdir(this.paths.dir, { recursive: true });
-    await saveBiT(model, this.paths.model, { format: 'tfjs' });
+    try {
+      await mkdir(this.paths.dir, { recursive: true });
+      await saveBiT(model, this.paths.model, { format: 'tfjs' });
+    } catch (error) {
+      throw new CheckpointWriteError(
+        `saving the model to ${this.paths.model} failed: ${describeFsError(error)}; the checkpoint is intact (rerun with resume to save it)`,
+        { cause: error },
+      );
+    }
   }
 
-  /** Removes the checkpoint, metrics and model (to start a run over in the same folder). */
+  /** Removes the checkpoints, metrics and model (to start a run over in the same folder). */
   async clear(): Promise<void> {
-    await rm(this.paths.checkpoint, { recursive: true, force: true });
+    for (const folder of [RUN_FILES.checkpoint, RUN_FILES.previous, RUN_FILES.damaged]) {
+      await rm(join(this.paths.dir, folder), { recursive: true, force: true });
+    }
     await rm(this.paths.model, { recursive: true, force: true });
     await rm(this.paths.metrics, { force: true });
   }
