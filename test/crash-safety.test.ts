@@ -22,6 +22,8 @@ import { writeColourFolder } from '../packages/bit-cli/test/image-folder';
 const CLI = join(__dirname, '..', 'packages', 'bit-cli', 'dist', 'cli.js');
 const TRIALS = Number(process.env.BIT_CRASH_TRIALS ?? 2);
 const SEED = Number(process.env.BIT_CRASH_SEED ?? 13);
+/** A run that takes this long is reported as hung (a run takes ~10 s on an idle machine). */
+const GUARD_MS = Number(process.env.BIT_CRASH_GUARD_MS ?? 240_000);
 
 const work = mkdtempSync(join(tmpdir(), 'bit-crash-'));
 const checkpoint = join(work, 'bit-small.npz');
@@ -55,6 +57,7 @@ interface Exit {
   signal: NodeJS.Signals | null;
   stderr: string;
   ms: number;
+  hung: boolean;
 }
 
 /** Runs the CLI; with `killAfterMs`, sends SIGKILL then (if it is still running). */
@@ -66,11 +69,21 @@ function runCli(argv: string[], killAfterMs?: number): Promise<Exit> {
     child.stderr.on('data', (d) => (stderr += d));
     const timer =
       killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    const guard = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    let hung = false;
+    const guard = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, GUARD_MS);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       clearTimeout(guard);
-      resolve({ code, signal, stderr, ms: Date.now() - started });
+      resolve({
+        code,
+        signal,
+        stderr: hung ? `${stderr}\n[hung: killed after ${GUARD_MS} ms]` : stderr,
+        ms: Date.now() - started,
+        hung,
+      });
     });
   });
 }
@@ -124,6 +137,7 @@ describe('SIGKILL at random moments, then --resume', () => {
       // The first start: killed somewhere between process start-up and the very end.
       const killAt = Math.round(referenceMs * (0.25 + 0.8 * rand()));
       const first = await runCli(args(out), killAt);
+      expect(first.hung, `trial ${trial}: ${first.stderr}`).toBe(false);
       const kills = [first.signal === 'SIGKILL' ? `killed at ${killAt} ms` : `finished`];
       let last = first;
       // Resumes: the first one may be killed again, the next runs to the end.
@@ -132,10 +146,12 @@ describe('SIGKILL at random moments, then --resume', () => {
         const resumeKill =
           attempt === 0 && rand() < 0.5 ? Math.round(referenceMs * rand()) : undefined;
         last = await runCli([...args(out), '--resume'], resumeKill);
+        expect(last.hung, `trial ${trial}: ${kills.join(', ')}: ${last.stderr}`).toBe(false);
         if (last.signal !== 'SIGKILL') {
           expect(last.code, `trial ${trial}: ${last.stderr}`).toBe(0);
           expect(last.stderr).not.toMatch(/\n\s+at /);
         } else kills.push(`resume killed at ${resumeKill} ms`);
+        kills.push(`resume ${attempt}: exit ${last.code ?? last.signal} after ${last.ms} ms`);
       }
       log.push(`trial ${trial}: ${kills.join(', ')}`);
       expect(weightDigests(out), `trial ${trial} (${kills.join(', ')})`).toEqual(reference);

@@ -31,6 +31,11 @@ export function parseCommandArgs<const T extends OptionSpec>(
 }
 
 /** Reads a flag as a finite number within bounds, naming the flag when it is not. */
+/** `--max-pixels N`: the pixel limit of image decoding (a positive integer), or undefined. */
+export function maxPixelsFlag(value: string | undefined, usage: string): number | undefined {
+  return numberFlag(value, 'max-pixels', usage, { integer: true, min: 1 });
+}
+
 export function numberFlag(
   value: string | undefined,
   flag: string,

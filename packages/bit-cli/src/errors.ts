@@ -33,6 +33,7 @@ const INPUT_ERROR_NAMES = new Set([
   'DataFormatError',
   'SourceNotFoundError',
   'ImageDecodeError',
+  'ImageTooLargeError',
   'TfjsFormatError',
   'ByteSourceError',
   'FewShotError',

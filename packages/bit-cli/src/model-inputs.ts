@@ -2,7 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { getBiTMetadata } from '@bit/models/node';
 import { selectBackend } from './backends.js';
 import { UsageError } from './errors.js';
-import { decodeForModel } from './images.js';
+import { decoderForModel } from './images.js';
 import { loadInputs, requireFiles, type LoadedInput } from './inputs.js';
 import { loadModelFlag } from './model-flags.js';
 
@@ -12,7 +12,7 @@ import { loadModelFlag } from './model-flags.js';
  * resolution, else 224).
  */
 export async function loadModelAndInputs(
-  flags: { model?: string; backend?: string; size?: number },
+  flags: { model?: string; backend?: string; size?: number; maxPixels?: number },
   paths: string[],
   usage: string,
 ): Promise<{ model: tfl.LayersModel; inputs: LoadedInput[] }> {
@@ -22,5 +22,8 @@ export async function loadModelAndInputs(
   await selectBackend(flags.backend, usage);
   const model = await loadModelFlag(flags.model);
   const resolution = flags.size ?? getBiTMetadata(model)?.resolution ?? 224;
-  return { model, inputs: await loadInputs(paths, decodeForModel, resolution, usage) };
+  return {
+    model,
+    inputs: await loadInputs(paths, decoderForModel(flags.maxPixels), resolution, usage),
+  };
 }

@@ -1,10 +1,10 @@
 import { inspectSource } from '@bit/data/node';
-import { parseCommandArgs } from '../args.js';
+import { maxPixelsFlag, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { log, printJson } from '../output.js';
 import type { Command } from './types.js';
 
-const usage = 'bit data inspect <source> [--split train|test] [--json]';
+const usage = 'bit data inspect <source> [--split train|test] [--max-pixels N] [--json]';
 
 /** `bit data inspect`: what a dataset source holds (and which files are broken). */
 export const dataCommand: Command = {
@@ -17,7 +17,11 @@ export const dataCommand: Command = {
       throw new UsageError(`unknown data command '${sub ?? ''}' (only 'inspect')`, usage);
     const { values, positionals } = parseCommandArgs(
       rest,
-      { split: { type: 'string' }, json: { type: 'boolean', default: false } },
+      {
+        split: { type: 'string' },
+        'max-pixels': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
       usage,
     );
     if (positionals.length !== 1)
@@ -25,7 +29,11 @@ export const dataCommand: Command = {
     if (values.split !== undefined && values.split !== 'train' && values.split !== 'test') {
       throw new UsageError(`--split must be train or test, got '${values.split}'`, usage);
     }
-    const info = await inspectSource(positionals[0], { split: values.split, onWarning: log });
+    const info = await inspectSource(positionals[0], {
+      split: values.split,
+      onWarning: log,
+      maxPixels: maxPixelsFlag(values['max-pixels'], usage),
+    });
     if (values.json) {
       printJson(info);
     } else {

@@ -1,7 +1,7 @@
 import { openSource } from '@bit/data/node';
 import { getBiTMetadata, resolveLabels } from '@bit/models/node';
 import { evaluate } from '@bit/train';
-import { numberFlag, parseCommandArgs } from '../args.js';
+import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args.js';
 import { selectBackend } from '../backends.js';
 import { UsageError } from '../errors.js';
 import { loadModelFlag } from '../model-flags.js';
@@ -25,6 +25,7 @@ export const evalCommand: Command = {
         split: { type: 'string' },
         resolution: { type: 'string' },
         batch: { type: 'string' },
+        'max-pixels': { type: 'string' },
         json: { type: 'boolean', default: false },
         backend: { type: 'string' },
       },
@@ -44,7 +45,9 @@ export const evalCommand: Command = {
       ? await resolveLabels(model, undefined)
       : undefined;
     // Relabel the data to the model's classes by name when the model carries them.
+    const maxPixels = maxPixelsFlag(values['max-pixels'], usage);
     const source = await openSource(values.data, {
+      ...(maxPixels !== undefined ? { maxPixels } : {}),
       ...(values.split ? { split: values.split } : {}),
       ...(classes ? { classes: [...classes] } : {}),
     });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { features } from '@bit/models/node';
-import { numberFlag, parseCommandArgs } from '../args.js';
+import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args.js';
 import { loadModelAndInputs } from '../model-inputs.js';
 import { printJson } from '../output.js';
 import type { Command } from './types.js';
@@ -19,6 +19,7 @@ export const featuresCommand: Command = {
       {
         model: { type: 'string' },
         size: { type: 'string' },
+        'max-pixels': { type: 'string' },
         json: { type: 'boolean', default: false },
         backend: { type: 'string' },
       },
@@ -26,7 +27,12 @@ export const featuresCommand: Command = {
     );
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
     const { model, inputs } = await loadModelAndInputs(
-      { model: values.model, backend: values.backend, size },
+      {
+        model: values.model,
+        backend: values.backend,
+        size,
+        maxPixels: maxPixelsFlag(values['max-pixels'], usage),
+      },
       positionals,
       usage,
     );

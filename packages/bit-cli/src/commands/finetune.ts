@@ -1,6 +1,6 @@
 import { getBiTMetadata } from '@bit/models/node';
 import { fineTuneRun } from '@bit/train/node';
-import { numberFlag, parseCommandArgs } from '../args.js';
+import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args.js';
 import { selectBackend } from '../backends.js';
 import { UsageError } from '../errors.js';
 import { progressCallbacks, reportRun } from '../train-report.js';
@@ -9,7 +9,7 @@ import type { Command } from './types.js';
 const usage =
   'bit finetune --model <name|file> --train <source> [--val <source>] --out DIR [--batch 512] [--batch-split N] ' +
   '[--base-lr 0.003] [--steps N] [--resolution CROP] [--examples-per-class K] [--mixup auto|A] [--eval-every N] ' +
-  '[--checkpoint-every N] [--head-only] [--no-crop] [--no-flip] [--seed S] [--resume] [--overwrite] [--backend B] [--json]';
+  '[--checkpoint-every N] [--head-only] [--no-crop] [--no-flip] [--seed S] [--resume] [--overwrite] [--backend B] [--max-pixels N] [--json]';
 
 /** `bit finetune`: the BiT-HyperRule fine-tuning loop in a run folder. */
 export const finetuneCommand: Command = {
@@ -40,6 +40,7 @@ export const finetuneCommand: Command = {
         resume: { type: 'boolean', default: false },
         overwrite: { type: 'boolean', default: false },
         backend: { type: 'string' },
+        'max-pixels': { type: 'string' },
         json: { type: 'boolean', default: false },
       },
       usage,
@@ -73,7 +74,11 @@ export const finetuneCommand: Command = {
     const resolution = crop
       ? { crop, precrop: Math.round((crop * (crop < 480 ? 160 : 512)) / (crop < 480 ? 128 : 480)) }
       : undefined;
+    const maxPixels = maxPixelsFlag(values['max-pixels'], usage);
     const result = await fineTuneRun({
+      ...(maxPixels !== undefined
+        ? { trainOptions: { maxPixels }, valOptions: { maxPixels } }
+        : {}),
       model: values.model!,
       train: values.train!,
       val: values.val,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { labelSets, parseLabels, predict } from '@bit/models/node';
-import { numberFlag, parseCommandArgs } from '../args.js';
+import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { loadModelAndInputs } from '../model-inputs.js';
 import { printJson } from '../output.js';
@@ -37,6 +37,7 @@ export const predictCommand: Command = {
         labels: { type: 'string' },
         logits: { type: 'boolean', default: false },
         size: { type: 'string' },
+        'max-pixels': { type: 'string' },
         json: { type: 'boolean', default: false },
         backend: { type: 'string' },
       },
@@ -46,7 +47,12 @@ export const predictCommand: Command = {
     const labels = await labelsFlag(values.labels);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
     const { model, inputs } = await loadModelAndInputs(
-      { model: values.model, backend: values.backend, size },
+      {
+        model: values.model,
+        backend: values.backend,
+        size,
+        maxPixels: maxPixelsFlag(values['max-pixels'], usage),
+      },
       positionals,
       usage,
     );

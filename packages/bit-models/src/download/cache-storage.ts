@@ -9,7 +9,15 @@
  * arrived and passed the checks.
  */
 import { DownloadError, type DownloadErrorCode } from './errors.js';
-import { backoffMs, contentLength, discardBody, isRetryableStatus, sleep } from './http.js';
+import {
+  contentLength,
+  discardBody,
+  HttpError,
+  httpRequest,
+  isRetryableStatus,
+  readChunks,
+  withRetry,
+} from '../io/http.js';
 import {
   throttleProgress,
   type DownloadProgress,
@@ -49,6 +57,12 @@ export interface CacheStorageDownloadOptions {
   retries?: number;
   /** First backoff delay; doubled each retry. Default 500 ms. */
   retryDelayMs?: number;
+  /** Most ms to wait for the response headers (default 30,000). */
+  timeoutMs?: number;
+  /** Most ms the body may stall (default 60,000). */
+  idleTimeoutMs?: number;
+  /** Most bytes accepted when no size is announced or expected (default 16 GiB). */
+  maxBytes?: number;
   /** Fetch again even when cached. */
   force?: boolean;
   /** Name in progress events (default: the URL's file name). */
@@ -69,6 +83,16 @@ class Failure extends Error {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** An HttpError from the HTTP module as an attempt's Failure. */
+function failureOf(error: unknown): Failure {
+  if (error instanceof HttpError) {
+    const code: DownloadErrorCode =
+      error.code === 'timeout' ? 'timeout' : error.code === 'aborted' ? 'aborted' : 'network';
+    return new Failure(code, error.retryable, error.message, error.status, { cause: error });
+  }
+  return new Failure('network', true, message(error), undefined, { cause: error });
 }
 
 /** Headers worth keeping on the stored response (not the transfer-specific ones). */
@@ -116,11 +140,14 @@ export async function downloadToCacheStorage(
   const attemptOnce = async (): Promise<Blob> => {
     let response: Response;
     try {
-      response = await fetchImpl(url, { headers: options.headers, signal });
-    } catch (error) {
-      throw new Failure('network', true, `request failed: ${message(error)}`, undefined, {
-        cause: error,
+      response = await httpRequest(url, {
+        fetch: fetchImpl,
+        ...(options.headers ? { headers: options.headers } : {}),
+        ...(signal ? { signal } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       });
+    } catch (error) {
+      throw failureOf(error);
     }
     if (!response.ok || response.status !== 200) {
       await discardBody(response);
@@ -150,18 +177,45 @@ export async function downloadToCacheStorage(
       resumedFrom: 0,
     });
     report(event(), true);
-    const counter = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        received += chunk.byteLength;
-        report(event());
-        controller.enqueue(chunk);
-      },
+    // The body through the HTTP module: cut off when it stalls or runs past the size it may have.
+    const chunks = readChunks(response, {
+      maxBytes: total ?? expectedSize ?? options.maxBytes ?? 16 * 1024 ** 3,
+      name: url,
+      ...(signal ? { signal } : {}),
+      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     });
-    const body = response.body === null ? null : response.body.pipeThrough(counter);
+    let bodyError: unknown;
+    const body =
+      response.body === null
+        ? null
+        : new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              try {
+                const next = await chunks.next();
+                if (next.done) {
+                  controller.close();
+                  return;
+                }
+                received += next.value.byteLength;
+                report(event());
+                controller.enqueue(next.value);
+              } catch (error) {
+                bodyError = error;
+                controller.error(error);
+              }
+            },
+            async cancel() {
+              await chunks.return(undefined);
+            },
+          });
     try {
       await cache.put(url, new Response(body, { status: 200, headers: storedHeaders(response) }));
     } catch (error) {
       await cache.delete(url).catch(() => false);
+      if (bodyError instanceof HttpError && bodyError.code === 'too-large') {
+        throw new Failure('too-large', false, bodyError.message, undefined, { cause: bodyError });
+      }
+      if (bodyError !== undefined) throw failureOf(bodyError);
       throw new Failure('network', true, `transfer broke: ${message(error)}`, undefined, {
         cause: error,
       });
@@ -196,34 +250,34 @@ export async function downloadToCacheStorage(
     return blob;
   };
 
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      if (signal?.aborted) throw signal.reason;
-      return await attemptOnce();
-    } catch (error) {
-      if (signal?.aborted) {
-        throw new DownloadError('aborted', url, 'aborted', {
-          cause: signal.reason,
-          receivedBytes: received,
-        });
-      }
-      if (!(error instanceof Failure)) throw error;
-      if (!error.retryable || attempt > retries) {
-        throw new DownloadError(error.code, url, error.message, {
-          status: error.status,
-          receivedBytes: received,
-          attempts: attempt,
-          cause: error.cause,
-        });
-      }
-      try {
-        await sleep(backoffMs(attempt, options.retryDelayMs ?? 500), signal);
-      } catch (reason) {
-        throw new DownloadError('aborted', url, 'aborted', {
-          cause: reason,
-          receivedBytes: received,
-        });
-      }
+  let attempts = 0;
+  try {
+    return await withRetry(
+      async (n) => {
+        attempts = n;
+        if (signal?.aborted) throw signal.reason;
+        return await attemptOnce();
+      },
+      {
+        retries,
+        retryDelayMs: options.retryDelayMs ?? 500,
+        ...(signal ? { signal } : {}),
+        isRetryable: (e) => e instanceof Failure && e.retryable,
+      },
+    );
+  } catch (error) {
+    if (signal?.aborted) {
+      throw new DownloadError('aborted', url, 'aborted', {
+        cause: signal.reason,
+        receivedBytes: received,
+      });
     }
+    if (!(error instanceof Failure)) throw error;
+    throw new DownloadError(error.code, url, error.message, {
+      status: error.status,
+      receivedBytes: received,
+      attempts,
+      cause: error.cause,
+    });
   }
 }

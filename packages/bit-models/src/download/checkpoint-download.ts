@@ -15,13 +15,15 @@ import { resolveCacheDir } from './cache-dir.js';
 import { DownloadError, type DownloadErrorCode } from './errors.js';
 import { sha256File } from './file-hash.js';
 import {
-  backoffMs,
   contentLength,
   discardBody,
+  HttpError,
+  httpRequest,
   isRetryableStatus,
   parseContentRange,
-  sleep,
-} from './http.js';
+  readChunks,
+  withRetry,
+} from '../io/http.js';
 import { acquireFileLock, LockTimeoutError } from './lock.js';
 import {
   throttleProgress,
@@ -58,6 +60,15 @@ export interface DownloadCheckpointOptions extends ModelUrlOptions {
   retries?: number;
   /** First backoff delay; doubled each retry. Default 500 ms. */
   retryDelayMs?: number;
+  /** Most ms to wait for the response headers of a request (default 30,000); then retried. */
+  timeoutMs?: number;
+  /** Most ms the body may stall without data (default 60,000); then retried with Range. */
+  idleTimeoutMs?: number;
+  /**
+   * Most bytes accepted when neither the server nor `expectedSize` gives the size (an endless
+   * body is cut off there). Default 16 GiB (the largest official checkpoint is 3.7 GB).
+   */
+  maxBytes?: number;
   /** Download again even when cached (a part file is discarded too). */
   force?: boolean;
   /**
@@ -247,23 +258,39 @@ async function receive(
     resumedFrom: offset,
   });
   ctx.report(event(), true);
+  // The body may not exceed the announced size (or, with none, expectedSize / maxBytes).
+  const cap = total ?? ctx.options.expectedSize ?? ctx.options.maxBytes ?? 16 * 1024 ** 3;
   try {
-    const reader = response.body?.getReader();
-    while (reader !== undefined) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+    const chunks = readChunks(response, {
+      maxBytes: cap - offset,
+      name: ctx.url,
+      ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+      ...(ctx.options.idleTimeoutMs !== undefined
+        ? { idleTimeoutMs: ctx.options.idleTimeoutMs }
+        : {}),
+    });
+    for (;;) {
+      let chunk: IteratorResult<Uint8Array>;
       try {
-        chunk = await reader.read();
+        chunk = await chunks.next();
       } catch (error) {
         await throwIfAborted(ctx);
-        throw new Failure('network', true, `connection broke: ${message(error)}`, undefined, {
-          cause: error,
-        });
+        if (error instanceof HttpError && error.code === 'too-large') {
+          throw new Failure(
+            total !== null ? 'integrity' : 'too-large',
+            false,
+            total !== null
+              ? `server sent more than the announced ${total} bytes`
+              : `the body is larger than ${cap} bytes (maxBytes)`,
+          );
+        }
+        throw failureOf(error);
       }
       if (chunk.done) break;
       try {
         await writeAll(handle, chunk.value);
       } catch (error) {
-        await reader.cancel().catch(() => undefined);
+        await chunks.return(undefined).catch(() => undefined);
         throw new Failure(
           'io',
           false,
@@ -275,10 +302,6 @@ async function receive(
         );
       }
       received += chunk.value.byteLength;
-      if (total !== null && received > total) {
-        await reader.cancel().catch(() => undefined);
-        throw new Failure('integrity', false, `server sent more than the announced ${total} bytes`);
-      }
       ctx.report(event());
     }
   } finally {
@@ -310,16 +333,15 @@ async function transfer(ctx: Context): Promise<number | null> {
     }
     let response: Response;
     try {
-      response = await ctx.fetchImpl(ctx.url, {
+      response = await httpRequest(ctx.url, {
+        fetch: ctx.fetchImpl,
         headers,
-        signal: ctx.options.signal,
-        redirect: 'follow',
+        ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+        ...(ctx.options.timeoutMs !== undefined ? { timeoutMs: ctx.options.timeoutMs } : {}),
       });
     } catch (error) {
       await throwIfAborted(ctx);
-      throw new Failure('network', true, `request failed: ${message(error)}`, undefined, {
-        cause: error,
-      });
+      throw failureOf(error);
     }
     const restart = async (why: string, status: number): Promise<boolean> => {
       await discardBody(response);
@@ -419,38 +441,51 @@ async function finish(ctx: Context, total: number | null): Promise<DownloadResul
   return { path: ctx.finalPath, bytes: size, fromCache: false, url: ctx.url };
 }
 
-/** The attempt loop (the lock is held). */
+/** An HttpError from the HTTP module as an attempt's Failure. */
+function failureOf(error: unknown): Failure {
+  if (error instanceof HttpError) {
+    const code: DownloadErrorCode =
+      error.code === 'timeout' ? 'timeout' : error.code === 'aborted' ? 'aborted' : 'network';
+    return new Failure(code, error.retryable, error.message, error.status, { cause: error });
+  }
+  return new Failure('network', true, message(error), undefined, { cause: error });
+}
+
+/** The attempt loop (the lock is held): retries with backoff through the HTTP module. */
 async function downloadLocked(ctx: Context): Promise<DownloadResult> {
-  const retries = ctx.options.retries ?? 3;
-  const delay = ctx.options.retryDelayMs ?? 500;
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await throwIfAborted(ctx);
-      return await finish(ctx, await transfer(ctx));
-    } catch (error) {
-      if (!(error instanceof Failure)) {
+  let attempts = 0;
+  try {
+    return await withRetry(
+      async (n) => {
+        attempts = n;
         await throwIfAborted(ctx);
-        throw error;
-      }
-      const received = (await fileSize(ctx.partPath)) ?? 0;
-      if (error.code === 'integrity') {
-        await removeQuietly(ctx.partPath);
-        await removeQuietly(ctx.metaPath);
-      }
-      if (!error.retryable || attempt > retries) {
-        throw new DownloadError(error.code, ctx.url, error.message, {
-          status: error.status,
-          receivedBytes: received,
-          attempts: attempt,
-          cause: error.cause,
-        });
-      }
-      try {
-        await sleep(backoffMs(attempt, delay), ctx.options.signal);
-      } catch (reason) {
-        throw abortedError(ctx, reason, received);
-      }
-    }
+        try {
+          return await finish(ctx, await transfer(ctx));
+        } catch (error) {
+          if (error instanceof Failure && error.code === 'integrity') {
+            await removeQuietly(ctx.partPath);
+            await removeQuietly(ctx.metaPath);
+          }
+          throw error;
+        }
+      },
+      {
+        retries: ctx.options.retries ?? 3,
+        retryDelayMs: ctx.options.retryDelayMs ?? 500,
+        ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+        isRetryable: (e) => e instanceof Failure && e.retryable,
+      },
+    );
+  } catch (error) {
+    const received = (await fileSize(ctx.partPath)) ?? 0;
+    if (ctx.options.signal?.aborted) throw abortedError(ctx, ctx.options.signal.reason, received);
+    if (!(error instanceof Failure)) throw error;
+    throw new DownloadError(error.code, ctx.url, error.message, {
+      status: error.status,
+      receivedBytes: received,
+      attempts,
+      cause: error.cause,
+    });
   }
 }
 

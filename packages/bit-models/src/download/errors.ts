@@ -8,6 +8,10 @@ export type DownloadErrorCode =
   | 'network'
   /** The body ended before the announced size (after the retries). */
   | 'incomplete'
+  /** The server sent no headers in time, or the body stalled (after the retries). */
+  | 'timeout'
+  /** The body went past `maxBytes` with no size announced (an endless body). */
+  | 'too-large'
   /** The downloaded bytes failed a check: size, SHA-256, or the `verify` hook. */
   | 'integrity'
   /** The server's answer makes no sense (bad Content-Range, 416 without a size, ...). */

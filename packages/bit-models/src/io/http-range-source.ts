@@ -1,6 +1,14 @@
 import type { ByteSource } from './byte-source.js';
 import { checkReadRange } from './byte-source.js';
 import { ByteSourceError } from '../errors.js';
+import {
+  discardBody,
+  HttpError,
+  httpRequestWithRetry,
+  parseContentRange,
+  rangeHeader,
+  readBody,
+} from './http.js';
 
 /** Options of {@link HttpRangeByteSource.open}. */
 export interface HttpRangeByteSourceOptions {
@@ -14,45 +22,18 @@ export interface HttpRangeByteSourceOptions {
    * `ByteSourceError('range-unsupported')`. Default 32 MiB.
    */
   maxWholeBodyBytes?: number;
-  /** Retries of a failed request (network error, 5xx, 429). Default 2. */
+  /** Retries of a failed request (network error, timeout, 5xx, 429), with backoff. Default 2. */
   retries?: number;
+  /** First backoff delay in ms, doubled each retry (default 100). */
+  retryDelayMs?: number;
+  /** Most ms to wait for response headers (default 30,000). */
+  timeoutMs?: number;
+  /** Most ms a body may stall (default 60,000). */
+  idleTimeoutMs?: number;
   /** Name for messages (default: the URL). */
   name?: string;
   /** Aborts all requests. */
   signal?: AbortSignal;
-}
-
-const CONTENT_RANGE = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i;
-
-interface ContentRange {
-  start?: number;
-  end?: number;
-  total?: number;
-}
-
-function parseContentRange(header: string | null): ContentRange | undefined {
-  if (header === null) return undefined;
-  const m = CONTENT_RANGE.exec(header.trim());
-  if (m === null) return undefined;
-  const range: ContentRange = {};
-  if (m[1] !== undefined && m[2] !== undefined) {
-    range.start = Number(m[1]);
-    range.end = Number(m[2]);
-  }
-  if (m[3] !== '*') range.total = Number(m[3]);
-  return range;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function discardBody(response: Response): Promise<void> {
-  try {
-    await response.body?.cancel();
-  } catch {
-    // ignore: the body is not needed
-  }
 }
 
 /**
@@ -70,8 +51,7 @@ export class HttpRangeByteSource implements ByteSource {
   readonly wholeBody: boolean;
   private readonly fetchImpl: typeof fetch;
   private readonly headers: Record<string, string>;
-  private readonly retries: number;
-  private readonly signal: AbortSignal | undefined;
+  private readonly options: HttpRangeByteSourceOptions;
   private body: Uint8Array | undefined;
 
   private constructor(
@@ -87,8 +67,7 @@ export class HttpRangeByteSource implements ByteSource {
     this.wholeBody = body !== undefined;
     this.fetchImpl = fetchImpl;
     this.headers = { ...(options.headers ?? {}) };
-    this.retries = options.retries ?? 2;
-    this.signal = options.signal;
+    this.options = options;
   }
 
   /**
@@ -103,14 +82,7 @@ export class HttpRangeByteSource implements ByteSource {
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     const name = options.name ?? url;
     const maxWhole = options.maxWholeBodyBytes ?? 32 * 1024 * 1024;
-    const response = await fetchWithRetries(
-      fetchImpl,
-      url,
-      { ...(options.headers ?? {}), Range: 'bytes=0-0' },
-      options.retries ?? 2,
-      options.signal,
-      name,
-    );
+    const response = await request(url, fetchImpl, options, rangeHeader(0, 1));
     if (response.status === 206) {
       const range = parseContentRange(response.headers.get('content-range'));
       await discardBody(response);
@@ -143,7 +115,18 @@ export class HttpRangeByteSource implements ByteSource {
             `(more than maxWholeBodyBytes = ${maxWhole}); serve it from a server that supports Range`,
         );
       }
-      const body = await readBodyAtMost(response, maxWhole, name);
+      const body = await bodyOf(
+        response,
+        options,
+        name,
+        maxWhole,
+        () =>
+          new ByteSourceError(
+            'range-unsupported',
+            name,
+            `the server ignores HTTP Range requests and the body exceeds maxWholeBodyBytes = ${maxWhole}`,
+          ),
+      );
       return new HttpRangeByteSource(url, body.length, body, options, fetchImpl);
     }
     await discardBody(response);
@@ -160,13 +143,11 @@ export class HttpRangeByteSource implements ByteSource {
     if (this.body !== undefined) return this.body.subarray(offset, offset + length);
     if (length === 0) return new Uint8Array(0);
     const last = offset + length - 1;
-    const response = await fetchWithRetries(
-      this.fetchImpl,
+    const response = await request(
       this.url,
-      { ...this.headers, Range: `bytes=${offset}-${last}` },
-      this.retries,
-      this.signal,
-      this.name,
+      this.fetchImpl,
+      { ...this.options, headers: this.headers, name: this.name },
+      rangeHeader(offset, length),
     );
     if (response.status !== 206) {
       await discardBody(response);
@@ -192,7 +173,18 @@ export class HttpRangeByteSource implements ByteSource {
         `asked for bytes ${offset}-${last}, the server sent ${range.start}-${range.end}`,
       );
     }
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = await bodyOf(
+      response,
+      this.options,
+      this.name,
+      length,
+      () =>
+        new ByteSourceError(
+          'short-read',
+          this.name,
+          `asked for ${length} bytes at offset ${offset}, the server sent more`,
+        ),
+    );
     if (bytes.length !== length) {
       throw new ByteSourceError(
         'short-read',
@@ -209,64 +201,55 @@ export class HttpRangeByteSource implements ByteSource {
   }
 }
 
-async function fetchWithRetries(
-  fetchImpl: typeof fetch,
+/** One Range request through the HTTP module, retried; failures become ByteSourceError('http-status'). */
+async function request(
   url: string,
-  headers: Record<string, string>,
-  retries: number,
-  signal: AbortSignal | undefined,
-  name: string,
+  fetchImpl: typeof fetch,
+  options: HttpRangeByteSourceOptions,
+  range: string,
 ): Promise<Response> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
-    try {
-      const init: RequestInit = { headers };
-      if (signal !== undefined) init.signal = signal;
-      const response = await fetchImpl(url, init);
-      if ((response.status >= 500 || response.status === 429) && attempt < retries) {
-        await discardBody(response);
-        lastError = new Error(`HTTP ${response.status}`);
-        continue;
-      }
-      return response;
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      lastError = error;
-    }
+  const name = options.name ?? url;
+  try {
+    return await httpRequestWithRetry(url, {
+      fetch: fetchImpl,
+      headers: { ...(options.headers ?? {}), Range: range },
+      retries: options.retries ?? 2,
+      retryDelayMs: options.retryDelayMs ?? 100,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      name,
+    });
+  } catch (error) {
+    if (error instanceof HttpError && error.code === 'aborted')
+      throw options.signal?.reason ?? error;
+    throw new ByteSourceError(
+      'http-status',
+      name,
+      `request failed${error instanceof HttpError && error.code === 'timeout' ? ' (timeout)' : ''}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
-  throw new ByteSourceError(
-    'http-status',
-    name,
-    `request failed after ${retries + 1} attempts: ${String(lastError)}`,
-    { cause: lastError },
-  );
 }
 
-async function readBodyAtMost(response: Response, max: number, name: string): Promise<Uint8Array> {
-  if (response.body === null) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel();
-      throw new ByteSourceError(
-        'range-unsupported',
-        name,
-        `the server ignores HTTP Range requests and the body exceeds maxWholeBodyBytes = ${max}`,
-      );
-    }
-    chunks.push(value);
+/** A body of at most `max` bytes; more is `tooLarge()`, a stall or a cut a ByteSourceError. */
+async function bodyOf(
+  response: Response,
+  options: HttpRangeByteSourceOptions,
+  name: string,
+  max: number,
+  tooLarge: () => ByteSourceError,
+): Promise<Uint8Array> {
+  try {
+    return await readBody(response, {
+      maxBytes: max,
+      name,
+      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    });
+  } catch (error) {
+    if (error instanceof HttpError && error.code === 'too-large') throw tooLarge();
+    if (error instanceof HttpError && error.code === 'aborted')
+      throw options.signal?.reason ?? error;
+    throw new ByteSourceError('short-read', name, (error as Error).message, { cause: error });
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }

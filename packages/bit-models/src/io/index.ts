@@ -5,3 +5,21 @@ export { MemoryByteSource } from './memory-source.js';
 export { BlobByteSource } from './blob-source.js';
 export { HttpRangeByteSource, type HttpRangeByteSourceOptions } from './http-range-source.js';
 export { MemorySink } from './memory-sink.js';
+export {
+  backoffMs,
+  contentLength,
+  HttpError,
+  httpRequest,
+  httpRequestWithRetry,
+  isRetryableStatus,
+  parseContentRange,
+  rangeHeader,
+  readBody,
+  readChunks,
+  withRetry,
+  type ContentRange,
+  type HttpErrorCode,
+  type HttpRequestOptions,
+  type ReadBodyOptions,
+  type RetryOptions,
+} from './http.js';
