@@ -58,12 +58,13 @@ for (const target of targets) {
 const rows = results.map(
   (r) =>
     `| ${r.target} | ${r.cases} | ${r.accepted} | ${r.refused} | ${r.bad.length} | ` +
-    `${r.slowestMs.toFixed(0)} ms (case ${r.slowestCase}) | ${r.worstGrowthMB.toFixed(0)} MB | ` +
+    `${r.slowestMs.toFixed(0)} ms (case ${r.slowestCase}) | ${r.slowestWallMs.toFixed(0)} ms | ` +
+    `${r.worstGrowthMB.toFixed(0)} MB | ` +
     `${r.peakRssMB.toFixed(0)} MB | ${r.seconds.toFixed(0)} s |`,
 );
 const table = [
-  '| parser | cases | accepted | refused (typed, named) | bad | slowest case | worst peak growth in one case | peak RSS | time |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| parser | cases | accepted | refused (typed, named) | bad | slowest case (CPU) | slowest case (wall) | worst peak-RSS growth in one case | peak RSS | time |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows,
 ].join('\n');
 const section = `<!-- fuzz:start -->

@@ -1,5 +1,5 @@
 /**
- * Crash-safe runs (issue 13, item 3): `bit finetune` killed with SIGKILL at random moments
+ * Crash-safe runs (issue 13, item 3): `bit finetune` and `bit pretrain` killed with SIGKILL at random moments
  * (during steps, checkpoint writes and the final save), then rerun with --resume until it
  * completes, ends with weights byte-identical to an uninterrupted run, every time; and no
  * temporary or aside folder is left in the run folder.
@@ -28,11 +28,14 @@ const GUARD_MS = Number(process.env.BIT_CRASH_GUARD_MS ?? 240_000);
 const work = mkdtempSync(join(tmpdir(), 'bit-crash-'));
 const checkpoint = join(work, 'bit-small.npz');
 
-function args(out: string): string[] {
+type Command = 'finetune' | 'pretrain';
+
+function args(command: Command, out: string): string[] {
+  const model =
+    command === 'finetune' ? ['--model', checkpoint] : ['--units', '1,1,1,1', '--width', '0.5'];
   return [
-    'finetune',
-    '--model',
-    checkpoint,
+    command,
+    ...model,
     '--train',
     join(work, 'train'),
     '--out',
@@ -109,9 +112,6 @@ function strayEntries(dir: string): string[] {
   return readdirSync(dir).filter((n) => !expected.has(n));
 }
 
-let reference: Record<string, string>;
-let referenceMs = 0;
-
 beforeAll(async () => {
   writeColourFolder(work, { train: 8, val: 0 });
   await tf.setBackend('cpu');
@@ -119,54 +119,63 @@ beforeAll(async () => {
   await saveBiT(model, checkpoint);
   model.dispose();
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  const out = join(work, 'reference');
-  const r = await runCli(args(out));
-  expect(r.code, r.stderr).toBe(0);
-  referenceMs = r.ms;
-  reference = weightDigests(out);
-}, 300_000);
+});
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('SIGKILL at random moments, then --resume', () => {
-  it(`gives byte-identical weights in each of ${TRIALS} trials and leaves nothing stray`, async () => {
-    let s = SEED >>> 0;
-    const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-    const log: string[] = [];
-    for (let trial = 0; trial < TRIALS; trial++) {
-      const out = join(work, `trial-${trial}`);
-      // The first start: killed somewhere between process start-up and the very end.
-      const killAt = Math.round(referenceMs * (0.25 + 0.8 * rand()));
-      const first = await runCli(args(out), killAt);
-      expect(first.hung, `trial ${trial}: ${first.stderr}`).toBe(false);
-      const kills = [first.signal === 'SIGKILL' ? `killed at ${killAt} ms` : `finished`];
-      let last = first;
-      // Resumes: the first one may be killed again, the next runs to the end.
-      for (let attempt = 0; last.code !== 0; attempt++) {
-        expect(attempt, `trial ${trial}: ${last.stderr}`).toBeLessThan(4);
-        const resumeKill =
-          attempt === 0 && rand() < 0.5 ? Math.round(referenceMs * rand()) : undefined;
-        last = await runCli([...args(out), '--resume'], resumeKill);
-        expect(last.hung, `trial ${trial}: ${kills.join(', ')}: ${last.stderr}`).toBe(false);
-        if (last.signal !== 'SIGKILL') {
-          expect(last.code, `trial ${trial}: ${last.stderr}`).toBe(0);
-          expect(last.stderr).not.toMatch(/\n\s+at /);
-        } else kills.push(`resume killed at ${resumeKill} ms`);
-        kills.push(`resume ${attempt}: exit ${last.code ?? last.signal} after ${last.ms} ms`);
-      }
-      log.push(`trial ${trial}: ${kills.join(', ')}`);
-      expect(weightDigests(out), `trial ${trial} (${kills.join(', ')})`).toEqual(reference);
-      expect(strayEntries(out), `trial ${trial}`).toEqual([]);
-      rmSync(out, { recursive: true, force: true });
-    }
-    console.log(log.join('\n'));
-  }, 1_800_000);
+describe.each(['finetune', 'pretrain'] as const)(
+  'bit %s: SIGKILL at random moments, then --resume',
+  (command) => {
+    let reference: Record<string, string>;
+    let referenceMs = 0;
+    const referenceDir = join(work, `reference-${command}`);
 
-  it('the run folder holds the latest two checkpoints', () => {
-    const out = join(work, 'reference');
-    const step = (f: string) =>
-      (JSON.parse(readFileSync(join(out, f, 'state.json'), 'utf8')) as { step: number }).step;
-    expect(statSync(join(out, 'checkpoint.prev')).isDirectory()).toBe(true);
-    expect(step('checkpoint')).toBe(12);
-    expect(step('checkpoint.prev')).toBe(11);
-  });
-});
+    beforeAll(async () => {
+      const r = await runCli(args(command, referenceDir));
+      expect(r.code, r.stderr).toBe(0);
+      referenceMs = r.ms;
+      reference = weightDigests(referenceDir);
+    }, 300_000);
+
+    it(`gives byte-identical weights in each of ${TRIALS} trials and leaves nothing stray`, async () => {
+      let s = (SEED + (command === 'pretrain' ? 1 : 0)) >>> 0;
+      const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+      const log: string[] = [];
+      for (let trial = 0; trial < TRIALS; trial++) {
+        const out = join(work, `${command}-trial-${trial}`);
+        // The first start: killed somewhere between process start-up and the very end.
+        const killAt = Math.round(referenceMs * (0.25 + 0.8 * rand()));
+        const first = await runCli(args(command, out), killAt);
+        expect(first.hung, `trial ${trial}: ${first.stderr}`).toBe(false);
+        const kills = [first.signal === 'SIGKILL' ? `killed at ${killAt} ms` : `finished`];
+        let last = first;
+        // Resumes: the first one may be killed again, the next runs to the end.
+        for (let attempt = 0; last.code !== 0; attempt++) {
+          expect(attempt, `trial ${trial}: ${last.stderr}`).toBeLessThan(4);
+          const resumeKill =
+            attempt === 0 && rand() < 0.5 ? Math.round(referenceMs * rand()) : undefined;
+          last = await runCli([...args(command, out), '--resume'], resumeKill);
+          expect(last.hung, `trial ${trial}: ${kills.join(', ')}: ${last.stderr}`).toBe(false);
+          if (last.signal !== 'SIGKILL') {
+            expect(last.code, `trial ${trial}: ${last.stderr}`).toBe(0);
+            expect(last.stderr).not.toMatch(/\n\s+at /);
+          } else kills.push(`resume killed at ${resumeKill} ms`);
+          kills.push(`resume ${attempt}: exit ${last.code ?? last.signal} after ${last.ms} ms`);
+        }
+        log.push(`trial ${trial}: ${kills.join(', ')}`);
+        expect(weightDigests(out), `trial ${trial} (${kills.join(', ')})`).toEqual(reference);
+        expect(strayEntries(out), `trial ${trial}`).toEqual([]);
+        rmSync(out, { recursive: true, force: true });
+      }
+      console.log(`${command}:\n${log.join('\n')}`);
+    }, 1_800_000);
+
+    it('the run folder holds the latest two checkpoints', () => {
+      const step = (f: string) =>
+        (JSON.parse(readFileSync(join(referenceDir, f, 'state.json'), 'utf8')) as { step: number })
+          .step;
+      expect(statSync(join(referenceDir, 'checkpoint.prev')).isDirectory()).toBe(true);
+      expect(step('checkpoint')).toBe(12);
+      expect(step('checkpoint.prev')).toBe(11);
+    });
+  },
+);

@@ -1,5 +1,5 @@
 import { pretrainRun } from '@bit/train/node';
-import { numberFlag, parseCommandArgs } from '../args.js';
+import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args.js';
 import { selectBackend } from '../backends.js';
 import { UsageError } from '../errors.js';
 import { progressCallbacks, reportRun } from '../train-report.js';
@@ -8,7 +8,7 @@ import type { Command } from './types.js';
 const usage =
   'bit pretrain --train <source> --out DIR [--val <source>] [--classes LIST] [--units 2,2,2,2] [--width 0.5] ' +
   '[--steps N | --epochs E] [--batch 128] [--base-lr 0.03*B/256] [--warmup-steps N] [--weight-decay 1e-4] ' +
-  '[--resolution 32] [--eval-every N] [--checkpoint-every N] [--no-crop] [--no-flip] [--seed S] [--resume] [--overwrite] [--backend B] [--json]';
+  '[--resolution 32] [--eval-every N] [--checkpoint-every N] [--no-crop] [--no-flip] [--seed S] [--resume] [--overwrite] [--backend B] [--max-pixels N] [--json]';
 
 function unitsFlag(value: string): number[] {
   const units = value.split(',').map((s) => Number(s.trim()));
@@ -51,6 +51,7 @@ export const pretrainCommand: Command = {
         resume: { type: 'boolean', default: false },
         overwrite: { type: 'boolean', default: false },
         backend: { type: 'string' },
+        'max-pixels': { type: 'string' },
         json: { type: 'boolean', default: false },
       },
       usage,
@@ -88,12 +89,14 @@ export const pretrainCommand: Command = {
     const seed = int('seed', 0) ?? 0;
     await selectBackend(values.backend, usage);
     const classes = values.classes;
+    const limit = maxPixelsFlag(values['max-pixels'], usage);
+    const maxPixels = limit === undefined ? {} : { maxPixels: limit };
     const result = await pretrainRun({
       architecture: { units, width },
       train: values.train!,
       val: values.val,
-      trainOptions: { split: 'train', ...(classes ? { classes } : {}) },
-      valOptions: { split: 'test', ...(classes ? { classes } : {}) },
+      trainOptions: { split: 'train', ...(classes ? { classes } : {}), ...maxPixels },
+      valOptions: { split: 'test', ...(classes ? { classes } : {}), ...maxPixels },
       out: values.out!,
       resume: values.resume,
       overwrite: values.overwrite,
