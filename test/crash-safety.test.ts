@@ -10,7 +10,16 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -168,6 +177,29 @@ describe.each(['finetune', 'pretrain'] as const)(
       }
       console.log(`${command}:\n${log.join('\n')}`);
     }, 1_800_000);
+
+    it('a truncated latest checkpoint: --resume says so, resumes from the previous one, same weights', async () => {
+      const out = join(work, `${command}-damaged`);
+      cpSync(referenceDir, out, { recursive: true });
+      rmSync(join(out, 'model'), { recursive: true });
+      const weights = join(out, 'checkpoint', 'weights.npz');
+      truncateSync(weights, Math.floor(statSync(weights).size / 2));
+      const r = await runCli([...args(command, out), '--resume']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/latest checkpoint is damaged/);
+      expect(r.stderr).toContain(weights);
+      expect(r.stderr).toMatch(/resuming from the previous one .*step 11/);
+      expect(weightDigests(out)).toEqual(reference);
+      // Both damaged: exit 2, the file named, no stack trace.
+      const prev = join(out, 'checkpoint.prev', 'weights.npz');
+      truncateSync(join(out, 'checkpoint', 'weights.npz'), 100);
+      truncateSync(prev, 100);
+      rmSync(join(out, 'model'), { recursive: true });
+      const both = await runCli([...args(command, out), '--resume']);
+      expect(both.code, both.stderr).toBe(2);
+      expect(both.stderr).toContain('weights.npz');
+      expect(both.stderr).not.toMatch(/\n\s+at /);
+    }, 600_000);
 
     it('the run folder holds the latest two checkpoints', () => {
       const step = (f: string) =>

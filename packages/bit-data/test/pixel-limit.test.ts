@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ImageDecodeError, ImageTooLargeError } from '../src/errors';
 import { checkImageHeader, DEFAULT_MAX_PIXELS, readImageHeader } from '../src/formats/image-header';
 import { createPipeline } from '../src/index';
+import { decodeBlob, decodeDrawable } from '../src/browser/decode';
 import { decodeImageBytes, decodeImageFile, openSource } from '../src/node';
 import { encodePng, randomImage, tempDir, writeFile } from './helpers';
 
@@ -166,6 +167,32 @@ describe('the pixel limit', () => {
       );
       expect(performance.now() - started).toBeLessThan(5000);
     }
+  });
+
+  it('the browser path refuses from the Blob header, before createImageBitmap exists or runs', async () => {
+    // Node has Blob but no createImageBitmap: reaching it would be a TypeError, not this.
+    await expect(decodeBlob(new Blob([bomb]), 'bomb.png')).rejects.toThrow(ImageTooLargeError);
+    // A JPEG whose frame header lies past the first 256 KiB (a big APP segment before it).
+    const jpg = new Uint8Array(
+      await sharp(Buffer.from(randomImage(16, 16, 5).data), {
+        raw: { width: 16, height: 16, channels: 3 },
+      })
+        .jpeg()
+        .toBuffer(),
+    );
+    const app = new Uint8Array(4 + 65533);
+    app.set([0xff, 0xe9, 0xff, 0xff]);
+    const padded = new Uint8Array(2 + 5 * app.length + jpg.length - 2);
+    padded.set(jpg.subarray(0, 2));
+    for (let i = 0; i < 5; i++) padded.set(app, 2 + i * app.length);
+    padded.set(jpg.subarray(2), 2 + 5 * app.length);
+    await expect(
+      decodeBlob(new Blob([padded]), 'big-exif.jpg', { maxPixels: 255 }),
+    ).rejects.toThrow(/big-exif\.jpg.*16x16/);
+    // Already-decoded drawables: refused before a canvas is made.
+    expect(() =>
+      decodeDrawable({ width: 30000, height: 30000 } as never, { name: 'canvas' }),
+    ).toThrow(/canvas.*30000x30000/);
   });
 
   it('the default limit fits BiT resolutions with room to spare', () => {
