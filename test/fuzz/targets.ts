@@ -547,8 +547,9 @@ function tfjsShardTarget(): FuzzTarget {
       const caseDir = join(folder, String(n++ % 4));
       await mkdir(caseDir, { recursive: true });
       const shard = Object.keys(files).find((f) => f.endsWith('.bin'))!;
-      await writeFile(join(caseDir, 'model.json'), files['model.json']);
-      await writeFile(join(caseDir, shard), bytes);
+      // Every file of the saved model, with the first shard replaced by the mutated bytes.
+      for (const [file, content] of Object.entries(files))
+        await writeFile(join(caseDir, file), file === shard ? bytes : content);
       void name;
       await fileSystemHandler(caseDir).load();
     },
