@@ -3,24 +3,38 @@ import { getBiTMetadata } from '@bit/models/node';
 import { selectBackend } from './backends.js';
 import { UsageError } from './errors.js';
 import { decodeForModel } from './images.js';
-import { loadInputs, requireFiles, type LoadedInput } from './inputs.js';
+import { loadInput, requireFiles, type LoadedInput } from './inputs.js';
 import { loadModelFlag } from './model-flags.js';
+
+/** A loaded model and its inputs, read one at a time. */
+export interface ModelAndInputs {
+  model: tfl.LayersModel;
+  /** Side images are resized to (`--size`, else the model's resolution, else 224). */
+  resolution: number;
+  /** Yields each input in turn (so a closed pipe or an error stops the reading too). */
+  inputs(): AsyncGenerator<LoadedInput>;
+}
 
 /**
  * The common start of `predict` and `features`: checks `--model` and the inputs (before any model
- * is loaded), selects the backend, loads the model, then the inputs at `--size` (else the model's
- * resolution, else 224).
+ * is loaded), selects the backend and loads the model; the inputs are read as they are used, at
+ * `--size` (else the model's resolution, else 224).
  */
 export async function loadModelAndInputs(
   flags: { model?: string; backend?: string; size?: number },
   paths: string[],
   usage: string,
-): Promise<{ model: tfl.LayersModel; inputs: LoadedInput[] }> {
+): Promise<ModelAndInputs> {
   if (!flags.model) throw new UsageError('--model is required', usage);
-  if (paths.length === 0) throw new UsageError('no input given (images or .npy files)', usage);
   await requireFiles(paths, usage);
   await selectBackend(flags.backend, usage);
-  const model = await loadModelFlag(flags.model);
+  const model = await loadModelFlag(flags.model, usage);
   const resolution = flags.size ?? getBiTMetadata(model)?.resolution ?? 224;
-  return { model, inputs: await loadInputs(paths, decodeForModel, resolution, usage) };
+  return {
+    model,
+    resolution,
+    async *inputs() {
+      for (const p of paths) yield await loadInput(p, decodeForModel, resolution, usage);
+    },
+  };
 }

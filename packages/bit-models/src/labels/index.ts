@@ -1,8 +1,9 @@
+import { BitModelsError } from '../errors.js';
 /** Built-in label sets: ImageNet-1k and ImageNet-21k class names in BiT order. */
 export type BuiltinLabelSet = 'imagenet1k' | 'imagenet21k';
 
 /** Thrown for an unknown label set or a label file that does not fit the model. */
-export class LabelsError extends Error {
+export class LabelsError extends BitModelsError {
   override name = 'LabelsError';
 }
 

@@ -3,6 +3,7 @@ import {
   countParameters,
   parseArchitectureName,
 } from '../architecture/spec.js';
+import { BitModelsError } from '../errors.js';
 import { registerLabels } from '../labels/index.js';
 
 /** The Fashion-MNIST classes the embedded model was pre-trained on (labels 0-4). */
@@ -38,7 +39,7 @@ export interface ZooEntry {
 }
 
 /** Thrown for a model name the zoo does not know. */
-export class UnknownModelError extends Error {
+export class UnknownModelError extends BitModelsError {
   override name = 'UnknownModelError';
 }
 

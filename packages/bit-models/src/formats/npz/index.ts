@@ -10,3 +10,4 @@ export {
 } from './float16.js';
 export { crc32 } from './crc32.js';
 export { parseNpyHeader, buildNpyHeader, type NpyHeader } from './npy-header.js';
+export { readNpy } from './npy.js';
