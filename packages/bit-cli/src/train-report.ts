@@ -1,4 +1,5 @@
 import type { FineTuneCallbacks, FineTuneResult } from '@bit/train';
+import { EXIT } from './errors.js';
 import { printJson } from './output.js';
 import { Progress } from './progress.js';
 
@@ -50,5 +51,5 @@ export function reportRun(
     );
   }
   result.model.dispose();
-  return result.status === 'aborted' ? 130 : 0;
+  return result.status === 'aborted' ? EXIT.interrupted : EXIT.ok;
 }

@@ -1,9 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
 import { loadImage, type DataSource } from '@bit/data';
 import { openSource } from '@bit/data/node';
 import { hyperRule, resolutionForCrop } from '@bit/hyperrule';
 import { getBiTMetadata } from '@bit/models/node';
-import { fineTuneRun, isRunFolder, NodeRunStore, RUN_FILES, TrainError } from '@bit/train/node';
+import { fineTuneRun, TrainError } from '@bit/train/node';
 import { numberFlag, parseCommandArgs } from '../args.js';
 import { selectBackend } from '../backends.js';
 import { UsageError } from '../errors.js';
@@ -12,6 +11,7 @@ import { chooseBatchSplit, DEFAULT_MEMORY_SHARE, memoryBudget } from '../memory.
 import { loadModelFlag } from '../model-flags.js';
 import { log } from '../output.js';
 import { requirePath } from '../paths.js';
+import { checkRunOut, inFlagTerms } from '../run-folder.js';
 import { progressCallbacks, reportRun } from '../train-report.js';
 import type { Command } from './types.js';
 
@@ -107,62 +107,6 @@ const flags = {
   json: { ...JSON_FLAG, description: 'print the run summary as JSON on stdout' },
 } as const;
 
-/** Library option names in the words of this command's flags (for messages from @bit/train). */
-const OPTION_FLAGS: ReadonlyArray<[RegExp, string]> = [
-  [/\bfineTuneRun: |\bfineTune: /g, ''],
-  [/\bpass resume\b/g, 'pass --resume'],
-  [/\boverwrite to start over\b/g, '--overwrite to start over'],
-  [/\bbatchSize\b/g, '--batch'],
-  [/\bbatchSplit\b/g, '--batch-split'],
-  [/\bbaseLr\b/g, '--base-lr'],
-  [/\bmixupAlpha\b/g, '--mixup'],
-  [/\bexamplesPerClass\b/g, '--examples-per-class'],
-  [/\bschedule\b/g, 'schedule (--steps)'],
-  [/\bresolution\b/g, 'resolution (--resolution)'],
-  [/\bmode\b/g, 'mode (--head-only)'],
-  [/\bseed\b/g, '--seed'],
-];
-
-/** A @bit/train message in flag terms. */
-export function inFlagTerms(message: string): string {
-  return OPTION_FLAGS.reduce((m, [re, flag]) => m.replace(re, flag), message);
-}
-
-/** Names a run writes (and `--overwrite` removes) in its folder. */
-const RUN_NAMES: readonly string[] = [RUN_FILES.checkpoint, RUN_FILES.model, RUN_FILES.metrics];
-
-/**
- * Checks `--out` before anything is loaded: a used run folder needs `--resume` or `--overwrite`;
- * a folder that is not a run but holds a `checkpoint/`, `model/` or `metrics.jsonl` of the user's
- * is refused (a run would write over them, `--overwrite` would remove them).
- */
-async function checkOut(out: string, resume: boolean, overwrite: boolean): Promise<void> {
-  if (resume && overwrite) {
-    throw new UsageError('give --resume or --overwrite, not both', usage);
-  }
-  const s = await stat(out).catch(() => null);
-  if (!s) return;
-  if (!s.isDirectory()) throw new UsageError(`--out ${out} is a file, not a folder`, usage);
-  if (await isRunFolder(out)) {
-    if (resume || overwrite) return;
-    const state = await new NodeRunStore(out).readState().catch(() => undefined);
-    const at = state
-      ? ` (checkpoint at step ${state.step}${state.finished ? ', finished' : ''})`
-      : '';
-    throw new UsageError(
-      `--out ${out} already holds a run${at}: pass --resume to continue it or --overwrite to start over, or choose another --out`,
-      usage,
-    );
-  }
-  const clash = (await readdir(out)).filter((n) => RUN_NAMES.includes(n));
-  if (clash.length) {
-    throw new UsageError(
-      `--out ${out} is not a bit run but holds ${clash.join(', ')}, which a run would replace; choose another --out`,
-      usage,
-    );
-  }
-}
-
 /** The training crop: `--resolution`, else the HyperRule's for the data's image size. */
 async function trainingCrop(train: DataSource, crop: number | undefined): Promise<number> {
   if (crop !== undefined) return crop;
@@ -212,7 +156,7 @@ export const finetuneCommand: Command = {
     const out = values.out!;
     await requirePath(values.train!, 'train', usage);
     if (values.val !== undefined) await requirePath(values.val, 'val', usage);
-    await checkOut(out, values.resume ?? false, values.overwrite ?? false);
+    await checkRunOut(out, values.resume ?? false, values.overwrite ?? false, usage);
     const backend = await selectBackend(values.backend, usage);
 
     try {
