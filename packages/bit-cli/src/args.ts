@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from './errors.js';
-import { closest } from './suggest.js';
+import { UsageError } from './errors';
+import { closest } from './suggest';
 
 /** One flag of a command: how it parses and what `--help` says about it. */
 export interface FlagSpec {

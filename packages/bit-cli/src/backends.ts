@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { UsageError } from './errors.js';
-import { closest } from './suggest.js';
+import { UsageError } from './errors';
+import { closest } from './suggest';
 
 /** How to bring up one tfjs backend in Node: a loader that imports and registers it. */
 export interface BackendLoader {

@@ -1,8 +1,8 @@
-import { COMMANDS } from './commands/index.js';
-import { describeError, EXIT, isInputError, UsageError } from './errors.js';
-import { commandHelp, mainHelp } from './help.js';
-import { endQuietlyOnClosedPipe } from './output.js';
-import { closest } from './suggest.js';
+import { COMMANDS } from './commands/index';
+import { describeError, EXIT, isInputError, UsageError } from './errors';
+import { commandHelp, mainHelp } from './help';
+import { endQuietlyOnClosedPipe } from './output';
+import { closest } from './suggest';
 
 const VERSION = '0.1.0';
 

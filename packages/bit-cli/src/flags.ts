@@ -1,6 +1,6 @@
 /** Flags several commands share, described once. */
-import type { FlagSpec } from './args.js';
-import { backendNames } from './backends.js';
+import type { FlagSpec } from './args';
+import { backendNames } from './backends';
 
 /** `--json`: the result as one JSON line on stdout. */
 export const JSON_FLAG = {

@@ -1,5 +1,5 @@
-import type { FlagSpec } from './args.js';
-import type { Command } from './commands/types.js';
+import type { FlagSpec } from './args';
+import type { Command } from './commands/types';
 
 /** Lays out `[left, right]` rows as two columns, the right one starting at the same place. */
 export function columns(rows: ReadonlyArray<readonly [string, string]>, indent = '  '): string[] {

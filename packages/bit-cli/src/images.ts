@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { resizeBilinear } from '@bit/data';
 import { decodeImageFile } from '@bit/data/node';
-import type { ImageDecoder } from './inputs.js';
+import type { ImageDecoder } from './inputs';
 
 /**
  * Decodes an image file (sharp, or the pure-JS fallback) and resizes it straight to

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readNpy } from '@bit/models';
-import { UsageError } from './errors.js';
-import { requirePath } from './paths.js';
+import { UsageError } from './errors';
+import { requirePath } from './paths';
 
 /** One input named on the command line, as NHWC float32 images in [0, 1]. */
 export interface LoadedInput {

@@ -1,9 +1,9 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getBiTMetadata, hasModel, loadBiT } from '@bit/models/node';
 import { isRunFolder } from '@bit/train/node';
-import { log } from './output.js';
-import { exists } from './paths.js';
-import { UsageError } from './errors.js';
+import { log } from './output';
+import { exists } from './paths';
+import { UsageError } from './errors';
 
 /**
  * Loads `--model`: a run folder (its trained model, or its last checkpoint), a zoo name, an

@@ -1,10 +1,10 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getBiTMetadata } from '@bit/models/node';
-import { selectBackend } from './backends.js';
-import { UsageError } from './errors.js';
-import { decodeForModel } from './images.js';
-import { loadInput, requireFiles, type LoadedInput } from './inputs.js';
-import { loadModelFlag } from './model-flags.js';
+import { selectBackend } from './backends';
+import { UsageError } from './errors';
+import { decodeForModel } from './images';
+import { loadInput, requireFiles, type LoadedInput } from './inputs';
+import { loadModelFlag } from './model-flags';
 
 /** A loaded model and its inputs, read one at a time. */
 export interface ModelAndInputs {

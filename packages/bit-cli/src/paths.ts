@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { UsageError } from './errors.js';
+import { UsageError } from './errors';
 
 /**
  * Fails (exit 2) with "no such file or directory: PATH" when `path`, given to `--flag` (or as an

@@ -1,7 +1,7 @@
 /** What the training commands (finetune, pretrain) share about `--out`, the run folder. */
 import { readdir, stat } from 'node:fs/promises';
 import { isRunFolder, NodeRunStore, RUN_FILES } from '@bit/train/node';
-import { UsageError } from './errors.js';
+import { UsageError } from './errors';
 
 /** Library option names in the words of the training commands' flags (for @bit/train messages). */
 const OPTION_FLAGS: ReadonlyArray<[RegExp, string]> = [

@@ -1,7 +1,7 @@
 import type { FineTuneCallbacks, FineTuneResult } from '@bit/train';
-import { EXIT } from './errors.js';
-import { printJson } from './output.js';
-import { Progress } from './progress.js';
+import { EXIT } from './errors';
+import { printJson } from './output';
+import { Progress } from './progress';
 
 /** Progress bar / lines and eval lines on stderr for a training command. */
 export function progressCallbacks(): FineTuneCallbacks {

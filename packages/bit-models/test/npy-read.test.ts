@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointFormatError } from '../src/errors.js';
-import { buildNpyHeader, float32ToFloat16, readNpy } from '../src/formats/npz/index.js';
+import { CheckpointFormatError } from '../src/errors';
+import { buildNpyHeader, float32ToFloat16, readNpy } from '../src/formats/npz/index';
 
 function npy(header: Uint8Array, data: ArrayBufferView): Uint8Array {
   const out = new Uint8Array(header.length + data.byteLength);

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildResNetV2, parseArchitectureName } from '@bit/models';
-import { choiceFlag, numberFlag, parseCommandArgs } from '../args.js';
-import { selectBackend } from '../backends.js';
-import { BACKEND_FLAG, JSON_FLAG } from '../flags.js';
-import { log, printJson } from '../output.js';
-import type { Command } from './types.js';
+import { choiceFlag, numberFlag, parseCommandArgs } from '../args';
+import { selectBackend } from '../backends';
+import { BACKEND_FLAG, JSON_FLAG } from '../flags';
+import { log, printJson } from '../output';
+import type { Command } from './types';
 
 const usage =
   'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--backend B] [--json]';

@@ -1,13 +1,13 @@
 import { extname } from 'node:path';
 import { saveBiT } from '@bit/models/node';
-import { choiceFlag, parseCommandArgs } from '../args.js';
-import { selectBackend } from '../backends.js';
-import { UsageError } from '../errors.js';
-import { JSON_FLAG } from '../flags.js';
-import { loadModelFlag } from '../model-flags.js';
-import { log, printJson } from '../output.js';
-import { exists } from '../paths.js';
-import type { Command } from './types.js';
+import { choiceFlag, parseCommandArgs } from '../args';
+import { selectBackend } from '../backends';
+import { UsageError } from '../errors';
+import { JSON_FLAG } from '../flags';
+import { loadModelFlag } from '../model-flags';
+import { log, printJson } from '../output';
+import { exists } from '../paths';
+import type { Command } from './types';
 
 const usage =
   'bit convert <checkpoint> --out <path> [--format tfjs|npz] [--dtype float32|float16] [--compress] [--force] [--json]';

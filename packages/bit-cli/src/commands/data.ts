@@ -1,11 +1,11 @@
 import { inspectSource } from '@bit/data/node';
-import { choiceFlag, parseCommandArgs } from '../args.js';
-import { UsageError } from '../errors.js';
-import { JSON_FLAG, splitFlag, SPLITS } from '../flags.js';
-import { log, printJson, table } from '../output.js';
-import { requirePath } from '../paths.js';
-import { closest } from '../suggest.js';
-import type { Command } from './types.js';
+import { choiceFlag, parseCommandArgs } from '../args';
+import { UsageError } from '../errors';
+import { JSON_FLAG, splitFlag, SPLITS } from '../flags';
+import { log, printJson, table } from '../output';
+import { requirePath } from '../paths';
+import { closest } from '../suggest';
+import type { Command } from './types';
 
 const usage = 'bit data inspect <source> [--split train|val|test] [--json]';
 

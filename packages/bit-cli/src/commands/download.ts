@@ -1,9 +1,9 @@
 import { downloadCheckpoint, resolveCacheDir, verifyNpzFile } from '@bit/models/node';
-import { parseCommandArgs } from '../args.js';
-import { UsageError } from '../errors.js';
-import { JSON_FLAG } from '../flags.js';
-import { log, printJson } from '../output.js';
-import type { Command } from './types.js';
+import { parseCommandArgs } from '../args';
+import { UsageError } from '../errors';
+import { JSON_FLAG } from '../flags';
+import { log, printJson } from '../output';
+import type { Command } from './types';
 
 const usage = 'bit download <name|url> [--cache-dir DIR] [--base-url URL] [--force] [--json]';
 

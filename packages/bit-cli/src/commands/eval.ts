@@ -1,13 +1,13 @@
 import { openSource } from '@bit/data/node';
 import { getBiTMetadata, resolveLabels } from '@bit/models/node';
 import { evaluate } from '@bit/train';
-import { choiceFlag, numberFlag, parseCommandArgs } from '../args.js';
-import { selectBackend } from '../backends.js';
-import { BACKEND_FLAG, JSON_FLAG, splitFlag, SPLITS } from '../flags.js';
-import { loadModelFlag } from '../model-flags.js';
-import { printJson } from '../output.js';
-import { requirePath } from '../paths.js';
-import type { Command } from './types.js';
+import { choiceFlag, numberFlag, parseCommandArgs } from '../args';
+import { selectBackend } from '../backends';
+import { BACKEND_FLAG, JSON_FLAG, splitFlag, SPLITS } from '../flags';
+import { loadModelFlag } from '../model-flags';
+import { printJson } from '../output';
+import { requirePath } from '../paths';
+import type { Command } from './types';
 
 const usage =
   'bit eval --model <run dir|file|name> --data <source> [--split train|val|test] [--resolution N] [--batch 32] [--json] [--backend B]';

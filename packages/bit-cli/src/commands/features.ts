@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { features } from '@bit/models/node';
-import { numberFlag, parseCommandArgs } from '../args.js';
-import { BACKEND_FLAG, JSON_FLAG } from '../flags.js';
-import { loadModelAndInputs } from '../model-inputs.js';
-import { printJson } from '../output.js';
-import type { Command } from './types.js';
+import { numberFlag, parseCommandArgs } from '../args';
+import { BACKEND_FLAG, JSON_FLAG } from '../flags';
+import { loadModelAndInputs } from '../model-inputs';
+import { printJson } from '../output';
+import type { Command } from './types';
 
 const usage =
   'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--json] [--backend B]';

@@ -3,17 +3,17 @@ import { openSource } from '@bit/data/node';
 import { hyperRule, resolutionForCrop } from '@bit/hyperrule';
 import { getBiTMetadata } from '@bit/models/node';
 import { fineTuneRun, TrainError } from '@bit/train/node';
-import { numberFlag, parseCommandArgs } from '../args.js';
-import { selectBackend } from '../backends.js';
-import { UsageError } from '../errors.js';
-import { BACKEND_FLAG, JSON_FLAG } from '../flags.js';
-import { chooseBatchSplit, DEFAULT_MEMORY_SHARE, memoryBudget } from '../memory.js';
-import { loadModelFlag } from '../model-flags.js';
-import { log } from '../output.js';
-import { requirePath } from '../paths.js';
-import { checkRunOut, inFlagTerms } from '../run-folder.js';
-import { progressCallbacks, reportRun } from '../train-report.js';
-import type { Command } from './types.js';
+import { numberFlag, parseCommandArgs } from '../args';
+import { selectBackend } from '../backends';
+import { UsageError } from '../errors';
+import { BACKEND_FLAG, JSON_FLAG } from '../flags';
+import { chooseBatchSplit, DEFAULT_MEMORY_SHARE, memoryBudget } from '../memory';
+import { loadModelFlag } from '../model-flags';
+import { log } from '../output';
+import { requirePath } from '../paths';
+import { checkRunOut, inFlagTerms } from '../run-folder';
+import { progressCallbacks, reportRun } from '../train-report';
+import type { Command } from './types';
 
 const usage =
   'bit finetune --model <name|file|dir> --train <source> [--val <source>] --out DIR [--batch 512] [--batch-split N | --memory MB] ' +

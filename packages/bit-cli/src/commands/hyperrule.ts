@@ -1,8 +1,8 @@
 import { hyperRule, type HyperRulePlan } from '@bit/hyperrule';
-import { numberFlag, parseCommandArgs, sizeFlag } from '../args.js';
-import { JSON_FLAG } from '../flags.js';
-import { printJson, table } from '../output.js';
-import type { Command } from './types.js';
+import { numberFlag, parseCommandArgs, sizeFlag } from '../args';
+import { JSON_FLAG } from '../flags';
+import { printJson, table } from '../output';
+import type { Command } from './types';
 
 const usage =
   'bit hyperrule --dataset-size N --image-size HxW [--batch B] [--base-lr LR] [--steps S] [--json]';

@@ -1,8 +1,8 @@
 import { listModels } from '@bit/models';
-import { parseCommandArgs } from '../args.js';
-import { JSON_FLAG } from '../flags.js';
-import { printJson, table } from '../output.js';
-import type { Command } from './types.js';
+import { parseCommandArgs } from '../args';
+import { JSON_FLAG } from '../flags';
+import { printJson, table } from '../output';
+import type { Command } from './types';
 
 const usage = 'bit models [--json]';
 const flags = { json: JSON_FLAG } as const;

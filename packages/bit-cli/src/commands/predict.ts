@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getLabels, labelSets, parseLabels, predict } from '@bit/models/node';
-import { numberFlag, parseCommandArgs } from '../args.js';
-import { UsageError } from '../errors.js';
-import { BACKEND_FLAG, JSON_FLAG } from '../flags.js';
-import { loadModelAndInputs } from '../model-inputs.js';
-import { printJson } from '../output.js';
-import { requirePath } from '../paths.js';
-import type { Command } from './types.js';
+import { numberFlag, parseCommandArgs } from '../args';
+import { UsageError } from '../errors';
+import { BACKEND_FLAG, JSON_FLAG } from '../flags';
+import { loadModelAndInputs } from '../model-inputs';
+import { printJson } from '../output';
+import { requirePath } from '../paths';
+import type { Command } from './types';
 
 const usage =
   'bit predict <image|.npy ...> --model <name|file|dir> [--top K] [--labels imagenet1k|imagenet21k|FILE] [--logits] [--size N] [--json] [--backend B]';

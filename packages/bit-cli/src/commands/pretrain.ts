@@ -1,12 +1,12 @@
 import { pretrainRun, TrainError } from '@bit/train/node';
-import { numberFlag, parseCommandArgs } from '../args.js';
-import { selectBackend } from '../backends.js';
-import { UsageError } from '../errors.js';
-import { BACKEND_FLAG, JSON_FLAG } from '../flags.js';
-import { requirePath } from '../paths.js';
-import { checkRunOut, inFlagTerms } from '../run-folder.js';
-import { progressCallbacks, reportRun } from '../train-report.js';
-import type { Command } from './types.js';
+import { numberFlag, parseCommandArgs } from '../args';
+import { selectBackend } from '../backends';
+import { UsageError } from '../errors';
+import { BACKEND_FLAG, JSON_FLAG } from '../flags';
+import { requirePath } from '../paths';
+import { checkRunOut, inFlagTerms } from '../run-folder';
+import { progressCallbacks, reportRun } from '../train-report';
+import type { Command } from './types';
 
 const usage =
   'bit pretrain --train <source> --out DIR [--val <source>] [--classes LIST] [--units 2,2,2,2] [--width 0.5] ' +

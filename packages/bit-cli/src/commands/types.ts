@@ -1,4 +1,4 @@
-import type { FlagSpecs } from '../args.js';
+import type { FlagSpecs } from '../args';
 
 /** One `bit` sub-command: its name, usage, flags (for parsing and `--help`) and runner. */
 export interface Command {

@@ -84,7 +84,7 @@ export class Intermediates {
 
   /** A reshaped view of `x` (shares its data; counted as an intermediate). */
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
-    return this.run('Reshape', { x }, { shape });
+    return this.run(Reshape, { x }, { shape });
   }
 
   /** Frees every intermediate except those in `keep`. */

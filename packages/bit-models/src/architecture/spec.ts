@@ -1,4 +1,4 @@
-import { BitModelsError } from '../errors.js';
+import { BitModelsError } from '../errors';
 /** A BiT ResNetV2 architecture: units per block, width multiplier, classes (0 = no head). */
 export interface BiTArchitecture {
   /** Units in each of the four blocks, e.g. [3, 4, 6, 3] for R50. */

@@ -4,9 +4,9 @@ import {
   outChannels,
   rootChannels,
   validateArchitecture,
-} from '../architecture/spec.js';
-import { FINAL_NORM, HEAD, ROOT_CONV, unitPrefix } from '../architecture/names.js';
-import { BitModelsError } from '../errors.js';
+} from '../architecture/spec';
+import { FINAL_NORM, HEAD, ROOT_CONV, unitPrefix } from '../architecture/names';
+import { BitModelsError } from '../errors';
 
 /** A named array of the official layout: checkpoint name and shape. */
 export interface LayoutEntry {

@@ -2,9 +2,9 @@ import {
   type BiTArchitecture,
   countParameters,
   parseArchitectureName,
-} from '../architecture/spec.js';
-import { BitModelsError } from '../errors.js';
-import { registerLabels } from '../labels/index.js';
+} from '../architecture/spec';
+import { BitModelsError } from '../errors';
+import { registerLabels } from '../labels/index';
 
 /** The Fashion-MNIST classes the embedded model was pre-trained on (labels 0-4). */
 export const FASHION_MNIST_UPSTREAM_CLASSES = [

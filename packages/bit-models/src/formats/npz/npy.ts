@@ -1,8 +1,8 @@
 /** Reading one whole `.npy` file (numpy's `np.save`) from bytes. */
-import { CheckpointFormatError } from '../../errors.js';
-import { ElementDecoder } from './element-decoder.js';
-import { isNpyHeader, parseNpyHeader } from './npy-header.js';
-import type { NpyArray } from './types.js';
+import { CheckpointFormatError } from '../../errors';
+import { ElementDecoder } from './element-decoder';
+import { isNpyHeader, parseNpyHeader } from './npy-header';
+import type { NpyArray } from './types';
 
 /**
  * Parses a whole `.npy` file: header (versions 1-3; `<f4`, `<f2`, `<f8` or big-endian) and data,

@@ -1,5 +1,5 @@
 /** Typed errors of the TF.js LayersModel format (model.json + binary weight shards). */
-import { BitModelsError } from '../../errors.js';
+import { BitModelsError } from '../../errors';
 
 /** Why a TF.js model could not be saved or loaded. */
 export type TfjsFormatErrorCode =
