@@ -29,3 +29,44 @@ export function splitFlag(defaultText: string): FlagSpec {
     defaultText,
   };
 }
+
+/** `--model` of the inference commands (predict, features). */
+export const MODEL_FLAG = {
+  type: 'string',
+  value: 'MODEL',
+  required: true,
+  description: 'a zoo name (bit models), an .npz or TF.js checkpoint, or a run folder',
+} as const satisfies FlagSpec;
+
+/** `--size` of the inference commands. */
+export const SIZE_FLAG = {
+  type: 'string',
+  value: 'N',
+  description: 'resize images to N x N (.npy inputs are used as they are)',
+  defaultText: "the model's resolution, else 224",
+} as const satisfies FlagSpec;
+
+/** The flags every training command (finetune, pretrain) has, with the same meaning. */
+export const RUN_FLAGS = {
+  out: {
+    type: 'string',
+    value: 'DIR',
+    required: true,
+    description: 'the run folder: checkpoint/, metrics.jsonl, and model/ when done',
+  },
+  'eval-every': { type: 'string', value: 'N', description: 'evaluate --val every N steps' },
+  'checkpoint-every': {
+    type: 'string',
+    value: 'N',
+    description: 'write checkpoint/ every N steps (always on Ctrl-C and at the end)',
+    defaultText: '--eval-every',
+  },
+  resume: { type: 'boolean', default: false, description: 'continue the run in --out' },
+  overwrite: {
+    type: 'boolean',
+    default: false,
+    description: "start over in --out (removes only the run's checkpoint/, model/, metrics.jsonl)",
+  },
+  backend: BACKEND_FLAG,
+  json: { ...JSON_FLAG, description: 'print the run summary as JSON on stdout' },
+} as const satisfies Record<string, FlagSpec>;

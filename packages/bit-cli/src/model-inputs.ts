@@ -38,3 +38,40 @@ export async function loadModelAndInputs(
     },
   };
 }
+
+/** One image's result: its input, its index in a batch of several (.npy), and a display name. */
+export interface ImageResult<T> {
+  input: string;
+  /** The image's index in its input, when the input holds several (an .npy batch). */
+  index?: number;
+  /** `input`, or `input[index]` for an image of a batch. */
+  where: string;
+  result: T;
+}
+
+/**
+ * Runs `compute` on each input's images in turn (disposing them) and yields each image's result
+ * as soon as its input is done, so output can be written (and a closed pipe noticed) as it goes.
+ */
+export async function* eachImage<T>(
+  inputs: AsyncIterable<LoadedInput>,
+  compute: (images: LoadedInput['images']) => Promise<T[]>,
+): AsyncGenerator<ImageResult<T>> {
+  for await (const { input, images } of inputs) {
+    let results: T[];
+    try {
+      results = await compute(images);
+    } finally {
+      images.dispose();
+    }
+    for (const [i, result] of results.entries()) {
+      const many = results.length > 1;
+      yield {
+        input,
+        ...(many ? { index: i } : {}),
+        where: many ? `${input}[${i}]` : input,
+        result,
+      };
+    }
+  }
+}

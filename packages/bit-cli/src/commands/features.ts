@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { features } from '@bit/models/node';
 import { numberFlag, parseCommandArgs } from '../args';
-import { BACKEND_FLAG, JSON_FLAG } from '../flags';
-import { loadModelAndInputs } from '../model-inputs';
+import { BACKEND_FLAG, JSON_FLAG, MODEL_FLAG, SIZE_FLAG } from '../flags';
+import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
 import type { Command } from './types';
 
@@ -10,18 +10,8 @@ const usage =
   'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--json] [--backend B]';
 
 const flags = {
-  model: {
-    type: 'string',
-    value: 'MODEL',
-    required: true,
-    description: 'a zoo name (bit models), an .npz or TF.js checkpoint, or a run folder',
-  },
-  size: {
-    type: 'string',
-    value: 'N',
-    description: 'resize images to N x N (.npy inputs are used as they are)',
-    defaultText: "the model's resolution, else 224",
-  },
+  model: MODEL_FLAG,
+  size: SIZE_FLAG,
   json: { ...JSON_FLAG, description: 'print the feature vectors as JSON on stdout' },
   backend: BACKEND_FLAG,
 } as const;
@@ -46,18 +36,18 @@ export const featuresCommand: Command = {
     );
     try {
       const out: Array<{ input: string; index?: number; values: number[] }> = [];
-      for await (const { input, images } of inputs()) {
-        const f = await features(model, images);
-        images.dispose();
-        f.forEach((v, i) => {
-          const one = { input, ...(f.length > 1 ? { index: i } : {}), values: Array.from(v) };
-          if (values.json) out.push(one);
-          else {
-            const where = f.length > 1 ? `${input}[${i}]` : input;
-            const norm = Math.hypot(...one.values);
-            process.stdout.write(`${where}: ${v.length} features, L2 norm ${norm.toFixed(4)}\n`);
-          }
-        });
+      for await (const r of eachImage(inputs(), (images) => features(model, images))) {
+        const v = Array.from(r.result);
+        if (values.json)
+          out.push({
+            input: r.input,
+            ...(r.index !== undefined ? { index: r.index } : {}),
+            values: v,
+          });
+        else {
+          const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+          process.stdout.write(`${r.where}: ${v.length} features, L2 norm ${norm.toFixed(4)}\n`);
+        }
       }
       if (values.json) printJson({ features: out });
     } finally {

@@ -6,7 +6,7 @@ import { fineTuneRun, TrainError } from '@bit/train/node';
 import { numberFlag, parseCommandArgs } from '../args';
 import { selectBackend } from '../backends';
 import { UsageError } from '../errors';
-import { BACKEND_FLAG, JSON_FLAG } from '../flags';
+import { RUN_FLAGS } from '../flags';
 import { chooseBatchSplit, DEFAULT_MEMORY_SHARE, memoryBudget } from '../memory';
 import { loadModelFlag } from '../model-flags';
 import { log } from '../output';
@@ -37,12 +37,6 @@ const flags = {
     type: 'string',
     value: 'SOURCE',
     description: 'validation data, evaluated every --eval-every steps and at the end',
-  },
-  out: {
-    type: 'string',
-    value: 'DIR',
-    required: true,
-    description: 'the run folder: checkpoint/, metrics.jsonl, and model/ when done',
   },
   batch: { type: 'string', value: 'N', default: '512', description: 'examples per optimizer step' },
   'batch-split': {
@@ -81,13 +75,6 @@ const flags = {
     default: 'auto',
     description: 'MixUp alpha; auto is 0.1 from 20k examples, else off',
   },
-  'eval-every': { type: 'string', value: 'N', description: 'evaluate --val every N steps' },
-  'checkpoint-every': {
-    type: 'string',
-    value: 'N',
-    description: 'write checkpoint/ every N steps (always on Ctrl-C and at the end)',
-    defaultText: '--eval-every',
-  },
   'head-only': { type: 'boolean', default: false, description: 'train the new head only' },
   'no-crop': { type: 'boolean', default: false, description: 'no random crop (counting tasks)' },
   'no-flip': { type: 'boolean', default: false, description: 'no random flip (orientation tasks)' },
@@ -97,14 +84,7 @@ const flags = {
     default: '0',
     description: 'seed of data order, crops, MixUp',
   },
-  resume: { type: 'boolean', default: false, description: 'continue the run in --out' },
-  overwrite: {
-    type: 'boolean',
-    default: false,
-    description: "start over in --out (removes only the run's checkpoint/, model/, metrics.jsonl)",
-  },
-  backend: BACKEND_FLAG,
-  json: { ...JSON_FLAG, description: 'print the run summary as JSON on stdout' },
+  ...RUN_FLAGS,
 } as const;
 
 /** The training crop: `--resolution`, else the HyperRule's for the data's image size. */

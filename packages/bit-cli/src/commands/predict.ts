@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { getLabels, labelSets, parseLabels, predict } from '@bit/models/node';
+import { getLabels, labelSets, parseLabels, predict, type Prediction } from '@bit/models/node';
 import { numberFlag, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
-import { BACKEND_FLAG, JSON_FLAG } from '../flags';
-import { loadModelAndInputs } from '../model-inputs';
+import { BACKEND_FLAG, JSON_FLAG, MODEL_FLAG, SIZE_FLAG } from '../flags';
+import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
 import { requirePath } from '../paths';
 import type { Command } from './types';
@@ -14,12 +14,8 @@ const usage =
   'bit predict <image|.npy ...> --model <name|file|dir> [--top K] [--labels imagenet1k|imagenet21k|FILE] [--logits] [--size N] [--json] [--backend B]';
 
 const flags = {
-  model: {
-    type: 'string',
-    value: 'MODEL',
-    required: true,
-    description: 'a zoo name (bit models), an .npz or TF.js checkpoint, or a run folder',
-  },
+  model: MODEL_FLAG,
+  size: SIZE_FLAG,
   top: { type: 'string', value: 'K', default: '5', description: 'classes to print per image' },
   labels: {
     type: 'string',
@@ -28,12 +24,6 @@ const flags = {
     defaultText: "the model's own, else class indices",
   },
   logits: { type: 'boolean', default: false, description: 'also print the raw logits' },
-  size: {
-    type: 'string',
-    value: 'N',
-    description: 'resize images to N x N (.npy inputs are used as they are)',
-    defaultText: "the model's resolution, else 224",
-  },
   json: JSON_FLAG,
   backend: BACKEND_FLAG,
 } as const;
@@ -86,18 +76,15 @@ export const predictCommand: Command = {
         );
       }
       const predictions: Array<Record<string, unknown>> = [];
-      for await (const { input, images } of inputs()) {
-        const preds = await predict(model, images, {
-          topK,
-          ...(labels ? { labels: labels.names } : {}),
-          logits: values.logits,
-        });
-        images.dispose();
-        preds.forEach((p, i) => {
-          const one = { input, ...(preds.length > 1 ? { index: i } : {}), ...p };
-          if (values.json) predictions.push(one);
-          else process.stdout.write(formatPrediction(one));
-        });
+      const options = { topK, ...(labels ? { labels: labels.names } : {}), logits: values.logits };
+      for await (const r of eachImage(inputs(), (images) => predict(model, images, options))) {
+        const one = {
+          input: r.input,
+          ...(r.index !== undefined ? { index: r.index } : {}),
+          ...r.result,
+        };
+        if (values.json) predictions.push(one);
+        else process.stdout.write(formatPrediction(r.where, r.result));
       }
       if (values.json) printJson({ predictions });
     } finally {
@@ -109,16 +96,12 @@ export const predictCommand: Command = {
 };
 
 /** One image's prediction as text: its name, then score, index and label per class, aligned. */
-function formatPrediction(p: Record<string, unknown>): string {
-  const where = p.index !== undefined ? `${String(p.input)}[${String(p.index)}]` : String(p.input);
-  const top = p.top as Array<{ index: number; label: string | null; score: number }>;
-  const width = Math.max(...top.map((t) => String(t.index).length));
+function formatPrediction(where: string, p: Prediction): string {
+  const width = Math.max(...p.top.map((t) => String(t.index).length));
   let text = `${where}\n`;
-  for (const t of top) {
+  for (const t of p.top) {
     text += `  ${t.score.toFixed(4)}  ${String(t.index).padStart(width)}${t.label ? `  ${t.label}` : ''}\n`;
   }
-  if (Array.isArray(p.logits)) {
-    text += `  logits ${(p.logits as number[]).map((v) => v.toFixed(4)).join(' ')}\n`;
-  }
+  if (p.logits) text += `  logits ${p.logits.map((v) => v.toFixed(4)).join(' ')}\n`;
   return text;
 }

@@ -2,7 +2,7 @@ import { pretrainRun, TrainError } from '@bit/train/node';
 import { numberFlag, parseCommandArgs } from '../args';
 import { selectBackend } from '../backends';
 import { UsageError } from '../errors';
-import { BACKEND_FLAG, JSON_FLAG } from '../flags';
+import { RUN_FLAGS } from '../flags';
 import { requirePath } from '../paths';
 import { checkRunOut, inFlagTerms } from '../run-folder';
 import { progressCallbacks, reportRun } from '../train-report';
@@ -21,12 +21,6 @@ const flags = {
     description: 'training data (its train split): an image folder, manifest, IDX or CIFAR folder',
   },
   val: { type: 'string', value: 'SOURCE', description: 'validation data (its test split)' },
-  out: {
-    type: 'string',
-    value: 'DIR',
-    required: true,
-    description: 'the run folder: checkpoint/, metrics.jsonl, and model/ when done',
-  },
   classes: {
     type: 'string',
     value: 'LIST',
@@ -67,13 +61,6 @@ const flags = {
     default: '32',
     description: 'training crop (precrop 9/8 of it)',
   },
-  'eval-every': { type: 'string', value: 'N', description: 'evaluate --val every N steps' },
-  'checkpoint-every': {
-    type: 'string',
-    value: 'N',
-    description: 'write checkpoint/ every N steps (always on Ctrl-C and at the end)',
-    defaultText: '--eval-every',
-  },
   'no-crop': { type: 'boolean', default: false, description: 'no random crop' },
   'no-flip': { type: 'boolean', default: false, description: 'no random flip' },
   seed: {
@@ -82,14 +69,7 @@ const flags = {
     default: '0',
     description: 'seed of init, data order, crops',
   },
-  resume: { type: 'boolean', default: false, description: 'continue the run in --out' },
-  overwrite: {
-    type: 'boolean',
-    default: false,
-    description: "start over in --out (removes only the run's checkpoint/, model/, metrics.jsonl)",
-  },
-  backend: BACKEND_FLAG,
-  json: { ...JSON_FLAG, description: 'print the run summary as JSON on stdout' },
+  ...RUN_FLAGS,
 } as const;
 
 function unitsFlag(value: string): number[] {
