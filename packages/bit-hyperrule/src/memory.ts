@@ -4,6 +4,8 @@
  * bytes of one forward + backward pass) on tfjs-backend-wasm 4.22: R50x1 at 64, 96 and 128 px with
  * micro-batches of 2 to 4 grows by 43 MB per image at 64 px and 4x that at 128 px (7.7 bytes of
  * saved tensors per feature-map element, counted as below), on top of about 8x the weights' bytes.
+ * Checked at the split the CLI picks for wasm: 12 images of R50x1 at 128 px peak at 2927 MB; the
+ * estimate (with the momentum buffer) is 3158 MB.
  */
 import { planBatchSplit, type BatchSplitPlan } from './batch-split';
 import { HyperRuleError } from './errors';
