@@ -1,8 +1,4 @@
-import {
-  type BiTArchitecture,
-  countParameters,
-  parseArchitectureName,
-} from '../architecture/spec';
+import { type BiTArchitecture, countParameters, parseArchitectureName } from '../architecture/spec';
 import { BitModelsError } from '../errors';
 import { registerLabels } from '../labels/index';
 
