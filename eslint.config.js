@@ -28,4 +28,36 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  {
+    // One import style: relative imports without an extension (tsup, vitest and tsc's Bundler
+    // resolution all resolve them).
+    files: [
+      'packages/*/src/**/*.ts',
+      'packages/*/test/**/*.ts',
+      'test/**/*.ts',
+      'test-utils/**/*.ts',
+    ],
+    // Files whose owners are rewriting them keep '.js' until they convert them.
+    ignores: [
+      'packages/bit-models/src/api/**',
+      'packages/bit-models/src/download/**',
+      'packages/bit-models/src/node/load.ts',
+      'packages/bit-models/src/io/http-range-source.ts',
+      'packages/bit-models/test/download.test.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          'ImportDeclaration',
+          'ExportNamedDeclaration',
+          'ExportAllDeclaration',
+          'ImportExpression',
+        ].map((node) => ({
+          selector: `${node}[source.value=/^\\.{1,2}\\/.*\\.js$/]`,
+          message: "Relative imports carry no extension: write './x', not './x.js'.",
+        })),
+      ],
+    },
+  },
 );

@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@bit\/hyperrule$/, replacement: src('bit-hyperrule') },
       { find: /^@bit\/layers$/, replacement: src('bit-layers') },
+      { find: /^@bit\/layers\/kernels$/, replacement: src('bit-layers', 'kernels/index.ts') },
       { find: /^@bit\/models$/, replacement: src('bit-models') },
       { find: /^@bit\/models\/node$/, replacement: src('bit-models', 'node.ts') },
       { find: /^@bit\/data$/, replacement: src('bit-data') },

@@ -46,17 +46,17 @@ await tf.ready();
 const { GroupNormalization, StandardizedConv2D } = await import('@bit/layers');
 const { buildResNetV2, parseArchitectureName } = await import('@bit/models');
 
-/** `registerWasmTrainingKernels` from the built @bit/train, or bundled from its source. */
+/** `registerWasmTrainingKernels` from the built @bit/layers/kernels, or bundled from its source. */
 async function loadTrainingKernels() {
   try {
-    return await import('@bit/train');
+    return await import('@bit/layers/kernels');
   } catch {
     const root = join(dirname(fileURLToPath(import.meta.url)), '..');
     const { build } = await import('esbuild');
     const dir = mkdtempSync(join(tmpdir(), 'bit-bench-kernels-'));
     const outfile = join(dir, 'register.mjs');
     await build({
-      entryPoints: [join(root, 'packages/bit-train/src/kernels/register.ts')],
+      entryPoints: [join(root, 'packages/bit-layers/src/kernels/index.ts')],
       bundle: true,
       format: 'esm',
       platform: 'node',

@@ -23,7 +23,8 @@ import {
   saveBiT,
   writeNpzFile,
 } from '@bit/models/node';
-import { evaluate, openRun, registerWasmTrainingKernels } from '@bit/train/node';
+import { registerWasmTrainingKernels } from '@bit/layers/kernels';
+import { evaluate, openRun } from '@bit/train/node';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..');
 const data = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';

@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { subsetSource } from '@bit/data';
 import { openSource } from '@bit/data/node';
 import { buildResNetV2, inferArchitecture, loadBiT, modelWeights } from '@bit/models/node';
-import { evaluate, fineTune, heInitialize, registerWasmTrainingKernels } from '@bit/train/node';
+import { registerWasmTrainingKernels } from '@bit/layers/kernels';
+import { evaluate, fineTune, heInitialize } from '@bit/train/node';
 
 /** The experiment's fixed settings (README, transfer.json). */
 export const TRANSFER = {

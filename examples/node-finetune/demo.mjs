@@ -27,7 +27,8 @@ import {
   predict,
   saveBiT,
 } from '@bit/models/node';
-import { evaluate, fineTune, heInitialize, registerWasmTrainingKernels } from '@bit/train/node';
+import { registerWasmTrainingKernels } from '@bit/layers/kernels';
+import { evaluate, fineTune, heInitialize } from '@bit/train/node';
 
 const FASHION = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 if (!existsSync(FASHION)) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { UsageError } from './errors.js';
+import { UsageError } from './errors';
+import { closest } from './suggest';
 
 /** How to bring up one tfjs backend in Node: a loader that imports and registers it. */
 export interface BackendLoader {
@@ -38,8 +39,9 @@ registerBackendLoader('wasm', {
   load: async () => {
     await import('@tensorflow/tfjs-backend-wasm');
     // tfjs 4.22's wasm lacks Conv2DBackpropFilter and gets MaxPoolGrad wrong for negative
-    // inputs: register the project's kernels (after the wasm import, which registers its own).
-    const { registerWasmTrainingKernels } = await import('@bit/train');
+    // inputs: the CLI picks the backend, so it registers @bit/layers' kernels (after the wasm
+    // import, which registers its own).
+    const { registerWasmTrainingKernels } = await import('@bit/layers/kernels');
     registerWasmTrainingKernels();
   },
   install: 'npm install @tensorflow/tfjs-backend-wasm',
@@ -54,14 +56,6 @@ registerBackendLoader('cpu', {
 /** tfjs-node registers itself as 'tensorflow'. */
 const ENGINE_NAME: Record<string, string> = { node: 'tensorflow', 'node-gpu': 'tensorflow' };
 
-/** Hooks run after a backend is up (e.g. registering training kernels on wasm). */
-const afterInit: Array<(engineName: string) => void> = [];
-
-/** Adds a hook run once a backend has been selected. */
-export function onBackendReady(hook: (engineName: string) => void): void {
-  afterInit.push(hook);
-}
-
 async function tryLoad(name: string): Promise<boolean> {
   const loader = BACKENDS.get(name)!;
   try {
@@ -74,7 +68,6 @@ async function tryLoad(name: string): Promise<boolean> {
   await tf.ready();
   const backend = tf.backend() as unknown as { firstUse?: boolean };
   if ('firstUse' in backend) backend.firstUse = false; // no "install tfjs-node" banner on cpu
-  for (const hook of afterInit) hook(engineName);
   return true;
 }
 
@@ -86,8 +79,9 @@ export async function selectBackend(name: string | undefined, usage: string): Pr
   if (name !== undefined && name !== 'auto') {
     const loader = BACKENDS.get(name);
     if (!loader) {
+      const near = closest(name, backendNames());
       throw new UsageError(
-        `--backend must be one of ${backendNames().join(', ')}, got '${name}'`,
+        `--backend must be one of ${backendNames().join(', ')} or auto, got '${name}'${near ? `; did you mean ${near}?` : ''}`,
         usage,
       );
     }

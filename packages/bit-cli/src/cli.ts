@@ -1,20 +1,17 @@
-import { COMMANDS } from './commands/index.js';
-import { EXIT, isInputError, UsageError } from './errors.js';
+import { COMMANDS } from './commands/index';
+import { describeError, EXIT, isInputError, UsageError } from './errors';
+import { commandHelp, mainHelp } from './help';
+import { endQuietlyOnClosedPipe } from './output';
+import { closest } from './suggest';
 
 const VERSION = '0.1.0';
-
-function help(): string {
-  const lines = ['bit: Big Transfer (BiT) models for TensorFlow.js', '', 'usage:'];
-  for (const c of COMMANDS) lines.push(`  ${c.usage}`);
-  lines.push('', 'exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input');
-  return lines.join('\n');
-}
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${help()}\n`);
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    process.stdout.write(`${topic ? commandHelp(topic) : mainHelp(COMMANDS)}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
@@ -23,30 +20,37 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === name);
   try {
-    if (!command)
-      throw new UsageError(
-        `unknown command '${name}'`,
-        'bit <command> [options]; bit --help lists them',
+    if (!command) {
+      const near = closest(
+        name,
+        COMMANDS.map((c) => c.name),
       );
-    if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(`usage: ${command.usage}\n`);
+      throw new UsageError(
+        `unknown command '${name}'${near ? `; did you mean '${near}'?` : ''}`,
+        'bit <command> [flags]; bit --help lists the commands',
+      );
+    }
+    const flagsEnd = rest.indexOf('--');
+    const flags = flagsEnd < 0 ? rest : rest.slice(0, flagsEnd);
+    if (flags.includes('--help') || flags.includes('-h')) {
+      process.stdout.write(`${commandHelp(command)}\n`);
       return EXIT.ok;
     }
     return await command.run(rest);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`bit ${name}: ${describeError(err)}\n`);
     if (isInputError(err)) {
-      process.stderr.write(`bit ${name}: ${message}\n`);
       const usage = err instanceof UsageError ? err.usage : command?.usage;
       if (usage) process.stderr.write(`usage: ${usage}\n`);
+      if (command) process.stderr.write(`(bit ${command.name} --help describes every flag)\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`bit ${name}: ${message}\n`);
     if (process.env.BIT_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return EXIT.failure;
   }
 }
 
+endQuietlyOnClosedPipe();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

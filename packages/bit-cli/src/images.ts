@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { resizeBilinear } from '@bit/data';
 import { decodeImageFile } from '@bit/data/node';
-import type { ImageDecoder } from './inputs.js';
+import type { ImageDecoder } from './inputs';
 
 /**
  * An ImageDecoder that decodes an image file (sharp, or the pure-JS fallback) under the pixel
@@ -17,12 +17,3 @@ export const decoderForModel =
     const resized = resizeBilinear(image, h, w);
     return tf.tensor3d(resized.data, [h, w, 3], 'float32');
   };
-
-/** {@link decoderForModel} with the default pixel limit. */
-export const decodeForModel: ImageDecoder = async (path, size) => {
-  const image = await decodeImageFile(path);
-  const h = size ?? image.height;
-  const w = size ?? image.width;
-  const resized = resizeBilinear(image, h, w);
-  return tf.tensor3d(resized.data, [h, w, 3], 'float32');
-};

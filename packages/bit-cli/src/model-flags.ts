@@ -1,31 +1,31 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { getBiTMetadata, loadBiT } from '@bit/models/node';
-import { log } from './output.js';
-
-async function isDir(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-}
-
-/** True when `path` is a fine-tuning run folder (written by `bit finetune`). */
-export async function isRunFolder(path: string): Promise<boolean> {
-  return (await isDir(join(path, 'model'))) || (await isDir(join(path, 'checkpoint')));
-}
+import { getBiTMetadata, hasModel, loadBiT } from '@bit/models/node';
+import { isRunFolder } from '@bit/train/node';
+import { log } from './output';
+import { exists } from './paths';
+import { UsageError } from './errors';
 
 /**
  * Loads `--model`: a run folder (its trained model, or its last checkpoint), a zoo name, an
- * .npz, or a TF.js folder; download progress on stderr.
+ * .npz, or a TF.js folder; download progress on stderr. A path that does not exist and is no zoo
+ * name or URL fails with "no such file or directory".
  */
-export async function loadModelFlag(model: string): Promise<tfl.LayersModel> {
+export async function loadModelFlag(
+  model: string,
+  usage: string,
+  what = '--model',
+): Promise<tfl.LayersModel> {
   if (await isRunFolder(model)) {
     const { openRun } = await import('@bit/train/node');
     const run = await openRun(model);
     log(`run ${model}: ${run.finished ? 'finished' : `checkpoint at step ${run.step}`}`);
     return run.model;
+  }
+  if (!hasModel(model) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(model) && !(await exists(model))) {
+    throw new UsageError(
+      `${what}: no such file or directory: ${model} (and no zoo model of that name; bit models lists them)`,
+      usage,
+    );
   }
   let last = -1;
   const m = await loadBiT(model, {

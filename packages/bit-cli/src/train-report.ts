@@ -1,6 +1,7 @@
 import type { FineTuneCallbacks, FineTuneResult } from '@bit/train';
-import { printJson } from './output.js';
-import { Progress } from './progress.js';
+import { EXIT } from './errors';
+import { printJson } from './output';
+import { Progress } from './progress';
 
 /** Progress bar / lines and eval lines on stderr for a training command. */
 export function progressCallbacks(): FineTuneCallbacks {
@@ -50,5 +51,5 @@ export function reportRun(
     );
   }
   result.model.dispose();
-  return result.status === 'aborted' ? 130 : 0;
+  return result.status === 'aborted' ? EXIT.interrupted : EXIT.ok;
 }

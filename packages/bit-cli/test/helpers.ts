@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The built CLI (the root `npm test` builds before running vitest). */
-export const CLI = join(__dirname, '..', 'dist', 'cli.js');
+/** The `bit` bin (it loads dist/cli.js, which the root `npm test` builds before vitest). */
+export const CLI = join(__dirname, '..', 'bin', 'bit.js');
+const BUILT = join(__dirname, '..', 'dist', 'cli.js');
 export const FIXTURES = join(__dirname, '..', '..', 'bit-models', 'test', 'fixtures');
 
 /** Runs `bit ...args` and returns exit code, stdout and stderr. */
@@ -11,7 +12,7 @@ export function bit(
   args: string[],
   options: { env?: Record<string, string>; timeout?: number } = {},
 ) {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run npm run build first`);
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...options.env },

@@ -3,14 +3,24 @@
  * and what is wrong with it.
  */
 
+/**
+ * Base class of every error @bit/data throws on purpose. `inputError` is true when the caller's
+ * input (a file, a manifest, an argument) is at fault, so an application can report it as such.
+ */
+export class BitDataError extends Error {
+  override readonly name: string = 'BitDataError';
+  /** True when the caller's input is at fault rather than the environment. */
+  readonly inputError: boolean = true;
+}
+
 /** A caller passed an argument that cannot work (bad option value, bad shape, unknown class). */
-export class DataArgumentError extends Error {
-  override readonly name = 'DataArgumentError';
+export class DataArgumentError extends BitDataError {
+  override readonly name: string = 'DataArgumentError';
 }
 
 /** A dataset file or manifest is malformed (bad IDX magic, short CIFAR record, bad CSV row...). */
-export class DataFormatError extends Error {
-  override readonly name = 'DataFormatError';
+export class DataFormatError extends BitDataError {
+  override readonly name: string = 'DataFormatError';
   /** The file (or input) that is malformed, when known. */
   readonly path: string | undefined;
   constructor(message: string, path?: string) {
@@ -20,12 +30,12 @@ export class DataFormatError extends Error {
 }
 
 /** No registered source recognised an input, or a source could not open it. */
-export class SourceNotFoundError extends Error {
-  override readonly name = 'SourceNotFoundError';
+export class SourceNotFoundError extends BitDataError {
+  override readonly name: string = 'SourceNotFoundError';
 }
 
 /** An image could not be decoded (truncated, empty, not an image). Pipelines skip such images. */
-export class ImageDecodeError extends Error {
+export class ImageDecodeError extends BitDataError {
   override readonly name: string = 'ImageDecodeError';
   /** The file or URL that failed to decode. */
   readonly path: string;

@@ -4,6 +4,7 @@
  * sources, native decoding and the worker pool live in `@bit/data/node`.
  */
 export {
+  BitDataError,
   DataArgumentError,
   DataFormatError,
   ImageDecodeError,
@@ -69,6 +70,7 @@ export {
   type MetadataInit,
 } from './sources/view';
 export { fewShot, resolveClassSelection, selectClasses } from './sources/select';
+export { canonicalSplit, sameSplit } from './sources/splits';
 export { SourceRegistry, isSourceSpec } from './sources/registry';
 export {
   arraysSourcePlugin,

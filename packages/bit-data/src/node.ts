@@ -1,7 +1,9 @@
 /**
  * @bit/data/node: disk sources (image folders, CSV/JSONL manifests, IDX, CIFAR), native
- * decoding (sharp, with a pure-JS fallback), the worker-thread pool and `inspectSource`.
+ * decoding (sharp, with a pure-JS fallback), the worker-thread pool and `inspectSource`, plus
+ * everything in `@bit/data` (like the other packages' `/node` entries).
  */
+export * from './index';
 export {
   decodeImageBytes,
   decodeImageFile,

@@ -10,7 +10,7 @@ export {
   KNOWN_DATASET_IMAGE_SIZES,
 } from './constants';
 export { HyperRuleError } from './errors';
-export { getResolution, getResolutionFromDataset } from './resolution';
+export { getResolution, getResolutionFromDataset, resolutionForCrop } from './resolution';
 export type { Resolution } from './resolution';
 export { getSchedule, scaleSchedule } from './schedule';
 export { getLr, lrFromSchedule } from './lr';
@@ -19,3 +19,11 @@ export { hyperRule, lrForPlan } from './plan';
 export type { HyperRuleOptions, HyperRulePlan } from './plan';
 export { planBatchSplit, planBatchSplitByCount } from './batch-split';
 export type { BatchSplitPlan } from './batch-split';
+export {
+  estimateTrainingMemory,
+  featureMapElements,
+  planBatchSplitForMemory,
+  TRAINING_BYTES_PER_ELEMENT,
+  TRAINING_BYTES_PER_PARAMETER,
+} from './memory';
+export type { MemoryArchitecture, MemoryBatchSplitPlan, TrainingMemoryEstimate } from './memory';

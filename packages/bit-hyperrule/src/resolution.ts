@@ -1,6 +1,6 @@
 import { HYPERRULE_DEFAULTS, HYPERRULE_RESOLUTIONS, KNOWN_DATASET_IMAGE_SIZES } from './constants';
 import { HyperRuleError } from './errors';
-import { assertImageSize, describeValue } from './validate';
+import { assertImageSize, assertPositiveInteger, describeValue } from './validate';
 
 /** Training resolution: resize the image to `precrop` x `precrop`, then random-crop `crop` x `crop`. */
 export interface Resolution {
@@ -44,4 +44,19 @@ export function getResolutionFromDataset(dataset: string): Resolution {
     );
   }
   return getResolution(size);
+}
+
+/**
+ * The resolution for a crop other than the HyperRule's own (a smaller one for a CPU budget): the
+ * precrop keeps the HyperRule's ratio, 160/128 for crops below 480 and 512/480 from 480 up,
+ * rounded to whole pixels (`resolutionForCrop(128)` is `{ precrop: 160, crop: 128 }`,
+ * `resolutionForCrop(32)` is `{ precrop: 40, crop: 32 }`).
+ *
+ * @throws HyperRuleError (a RangeError) unless `crop` is a positive integer.
+ */
+export function resolutionForCrop(crop: number): Resolution {
+  assertPositiveInteger('resolutionForCrop', 'crop', crop);
+  const { small, large } = HYPERRULE_RESOLUTIONS;
+  const r = crop < large.crop ? small : large;
+  return { precrop: Math.round((crop * r.precrop) / r.crop), crop };
 }

@@ -3,11 +3,19 @@
  * config field at fault and what was expected.
  */
 
-/** Base class of every error thrown by @bit/layers for bad input. */
+/**
+ * Base class of every error @bit/layers throws on purpose. `inputError` is true (the default) when
+ * the caller's argument or config is at fault, false for an internal failure (a kernel handed a
+ * backend it cannot run on).
+ */
 export class BitLayersError extends Error {
-  constructor(message: string) {
+  /** True when the caller's input is at fault rather than the environment. */
+  readonly inputError: boolean;
+
+  constructor(message: string, options?: { inputError?: boolean }) {
     super(message);
     this.name = 'BitLayersError';
+    this.inputError = options?.inputError ?? true;
   }
 }
 

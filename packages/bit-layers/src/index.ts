@@ -11,8 +11,6 @@ export {
   ParameterShapeError,
   RankError,
 } from './errors';
-export { blockedMean, centeredMoments, centeredStatistics } from './ops/moments';
-export type { CenteredStatistics, Moments } from './ops/moments';
 export { groupNorm } from './ops/group-norm';
 export type { GroupNormOptions } from './ops/group-norm';
 export { standardizeKernel, standardizeKernelData } from './ops/standardize-kernel';

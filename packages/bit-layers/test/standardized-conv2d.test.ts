@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BACKENDS, tf, useBackend } from '../../../test-utils/backends';
 import { LayerConfigError, RankError, StandardizedConv2D, standardizedConv2d } from '../src/index';
+import { registerWasmTrainingKernels } from '../src/kernels/index';
 import {
   dot,
   finiteDifferenceGradient,
@@ -62,6 +63,9 @@ function setup(c: ConvCase, seed: number) {
     );
   return { layer, k, kShape, xs, ref };
 }
+
+// The test picks the backends, so it registers the wasm training kernels (as an application would).
+registerWasmTrainingKernels();
 
 for (const backend of BACKENDS) {
   describe(`StandardizedConv2D on ${backend}`, () => {
@@ -194,85 +198,75 @@ for (const backend of BACKENDS) {
       release(layer);
     });
 
-    const hasFilterGrad = tf.getKernel('Conv2DBackpropFilter', backend) != null;
-    it.skipIf(!hasFilterGrad)(
-      'gradient wrt the raw kernel (through the standardisation) matches float64 finite differences' +
-        (hasFilterGrad
-          ? ''
-          : ` [skipped: ${backend} has no Conv2DBackpropFilter kernel in tfjs 4.22]`),
-      () => {
-        const inShape = [2, 5, 5, 2];
-        const kShape = [3, 3, 2, 3];
-        const k = randomNormal(sizeOf(kShape), 90, 0.1, 0.4);
-        const bias = randomNormal(3, 93);
-        const xs = randomNormal(sizeOf(inShape), 91);
-        const layer = standardizedConv2d({ filters: 3, kernelSize: 3, padding: 1 });
-        layer.build(inShape);
-        const init = [tf.tensor(k, kShape), tf.tensor1d(bias)];
-        layer.setWeights(init);
-        const outShape = refConv2d(xs, inShape, k, kShape, [1, 1], 1).shape;
-        const r = randomNormal(sizeOf(outShape), 92);
-        const proj = tf.tensor(r, outShape);
-        const x = tf.tensor(xs, inShape);
-        const [kernelVar, biasVar] = layer.weights.map((w) => w.read() as tf.Variable);
-        const { grads } = tf.variableGrads(
-          () => tf.sum(tf.mul(proj, layer.apply(x) as tf.Tensor)) as tf.Scalar,
-          [kernelVar, biasVar],
+    it('gradient wrt the raw kernel (through the standardisation) matches float64 finite differences', () => {
+      const inShape = [2, 5, 5, 2];
+      const kShape = [3, 3, 2, 3];
+      const k = randomNormal(sizeOf(kShape), 90, 0.1, 0.4);
+      const bias = randomNormal(3, 93);
+      const xs = randomNormal(sizeOf(inShape), 91);
+      const layer = standardizedConv2d({ filters: 3, kernelSize: 3, padding: 1 });
+      layer.build(inShape);
+      const init = [tf.tensor(k, kShape), tf.tensor1d(bias)];
+      layer.setWeights(init);
+      const outShape = refConv2d(xs, inShape, k, kShape, [1, 1], 1).shape;
+      const r = randomNormal(sizeOf(outShape), 92);
+      const proj = tf.tensor(r, outShape);
+      const x = tf.tensor(xs, inShape);
+      const [kernelVar, biasVar] = layer.weights.map((w) => w.read() as tf.Variable);
+      const { grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(proj, layer.apply(x) as tf.Tensor)) as tf.Scalar,
+        [kernelVar, biasVar],
+      );
+      const loss = (kv: ArrayLike<number>, bv: ArrayLike<number>) =>
+        dot(
+          r,
+          refConv2d(xs, inShape, refStandardize(kv, kShape, 1e-10), kShape, [1, 1], 1, [1, 1], bv)
+            .out,
         );
-        const loss = (kv: ArrayLike<number>, bv: ArrayLike<number>) =>
-          dot(
-            r,
-            refConv2d(xs, inShape, refStandardize(kv, kShape, 1e-10), kShape, [1, 1], 1, [1, 1], bv)
-              .out,
-          );
-        const fdK = finiteDifferenceGradient((v) => loss(v, bias), k, 1e-6);
-        const fdB = finiteDifferenceGradient((v) => loss(k, v), bias);
-        expect(relL2(grads[kernelVar.name].dataSync(), fdK)).toBeLessThan(1e-3);
-        expect(relL2(grads[biasVar.name].dataSync(), fdB)).toBeLessThan(1e-3);
-        tf.dispose([...init, proj, x, ...Object.values(grads)]);
-        release(layer);
-      },
-    );
+      const fdK = finiteDifferenceGradient((v) => loss(v, bias), k, 1e-6);
+      const fdB = finiteDifferenceGradient((v) => loss(k, v), bias);
+      expect(relL2(grads[kernelVar.name].dataSync(), fdK)).toBeLessThan(1e-3);
+      expect(relL2(grads[biasVar.name].dataSync(), fdB)).toBeLessThan(1e-3);
+      tf.dispose([...init, proj, x, ...Object.values(grads)]);
+      release(layer);
+    });
 
-    it.skipIf(!hasFilterGrad)(
-      'model.fit trains through the standardisation and predict sees the new kernel',
-      async () => {
-        const model = tfl.sequential({
-          layers: [
-            standardizedConv2d({
-              inputShape: [6, 6, 3],
-              filters: 4,
-              kernelSize: 3,
-              useBias: false,
-            }),
-            tfl.layers.flatten(),
-          ],
-        });
-        model.compile({ optimizer: tf.train.sgd(0.5), loss: 'meanSquaredError' });
-        const xs = randomNormal(2 * 6 * 6 * 3, 100);
-        const x = tf.tensor(xs, [2, 6, 6, 3]);
-        const target = tf.randomNormal([2, 64], 0, 1, 'float32', 101);
-        tf.dispose(model.predict(x) as tf.Tensor); // fills the inference cache
-        // getWeights() returns the variables themselves: copy, never dispose.
-        const beforeData = model.layers[0].getWeights()[0].dataSync().slice();
-        await model.fit(x, target, { epochs: 1, batchSize: 2, verbose: 0 });
-        const k = model.layers[0].getWeights()[0].dataSync().slice();
-        expect(relL2(k, beforeData)).toBeGreaterThan(1e-4);
-        const y = model.predict(x) as tf.Tensor;
-        const kShape = [3, 3, 3, 4];
-        const expected = refConv2d(
-          xs,
-          [2, 6, 6, 3],
-          refStandardize(k, kShape, 1e-10),
-          kShape,
-          [1, 1],
-          'valid',
-        );
-        expect(relL2(y.dataSync(), expected.out)).toBeLessThan(1e-5);
-        tf.dispose([x, target, y]);
-        model.dispose();
-      },
-    );
+    it('model.fit trains through the standardisation and predict sees the new kernel', async () => {
+      const model = tfl.sequential({
+        layers: [
+          standardizedConv2d({
+            inputShape: [6, 6, 3],
+            filters: 4,
+            kernelSize: 3,
+            useBias: false,
+          }),
+          tfl.layers.flatten(),
+        ],
+      });
+      model.compile({ optimizer: tf.train.sgd(0.5), loss: 'meanSquaredError' });
+      const xs = randomNormal(2 * 6 * 6 * 3, 100);
+      const x = tf.tensor(xs, [2, 6, 6, 3]);
+      const target = tf.randomNormal([2, 64], 0, 1, 'float32', 101);
+      tf.dispose(model.predict(x) as tf.Tensor); // fills the inference cache
+      // getWeights() returns the variables themselves: copy, never dispose.
+      const beforeData = model.layers[0].getWeights()[0].dataSync().slice();
+      await model.fit(x, target, { epochs: 1, batchSize: 2, verbose: 0 });
+      const k = model.layers[0].getWeights()[0].dataSync().slice();
+      expect(relL2(k, beforeData)).toBeGreaterThan(1e-4);
+      const y = model.predict(x) as tf.Tensor;
+      const kShape = [3, 3, 3, 4];
+      const expected = refConv2d(
+        xs,
+        [2, 6, 6, 3],
+        refStandardize(k, kShape, 1e-10),
+        kShape,
+        [1, 1],
+        'valid',
+      );
+      expect(relL2(y.dataSync(), expected.out)).toBeLessThan(1e-5);
+      tf.dispose([x, target, y]);
+      model.dispose();
+    });
 
     it('validates config and input rank with typed errors', () => {
       expect(() => standardizedConv2d({ filters: 0, kernelSize: 3 })).toThrow(LayerConfigError);

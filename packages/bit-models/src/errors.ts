@@ -5,6 +5,22 @@
  * archive member, so a user can tell which checkpoint and which tensor is damaged.
  */
 
+/**
+ * Base class of every error @bit/models throws on purpose. `inputError` tells an application
+ * whether the caller's input is at fault (a damaged or missing checkpoint, an unknown model, a bad
+ * argument: true) or the run failed for another reason (a network answer, a disk: false).
+ */
+export class BitModelsError extends Error {
+  override name = 'BitModelsError';
+  /** True when the caller's input (file, name, argument) is at fault rather than the environment. */
+  readonly inputError: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; inputError?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.inputError = options?.inputError ?? true;
+  }
+}
+
 /** Why a checkpoint archive (.npz) or one of its .npy members was refused. */
 export type CheckpointFormatErrorCode =
   /** No zip end-of-central-directory record: random bytes, or not a zip at all. */
@@ -68,7 +84,7 @@ function where(file: string, member: string | undefined): string {
  * `file` is the byte source's name, `member` the member's file name inside the zip
  * (e.g. `resnet/head/conv2d/bias.npy`) when the problem concerns one member.
  */
-export class CheckpointFormatError extends Error {
+export class CheckpointFormatError extends BitModelsError {
   override readonly name = 'CheckpointFormatError';
   /** Name of the file (byte source) the error concerns. */
   readonly file: string;
@@ -107,7 +123,7 @@ export type ByteSourceErrorCode =
   | 'closed';
 
 /** A byte source (file, blob, HTTP URL, memory) failed to deliver bytes. */
-export class ByteSourceError extends Error {
+export class ByteSourceError extends BitModelsError {
   override readonly name = 'ByteSourceError';
   /** Name of the source (path, URL, file name). */
   readonly source: string;
@@ -120,7 +136,11 @@ export class ByteSourceError extends Error {
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`source "${source}": ${detail} [${code}]`, options);
+    // A failed HTTP request is the network's fault; a short or out-of-range read is the file's.
+    super(`source "${source}": ${detail} [${code}]`, {
+      cause: options?.cause,
+      inputError: code !== 'http-status' && code !== 'range-unsupported',
+    });
     this.code = code;
     this.source = source;
   }
@@ -140,7 +160,7 @@ export type NpzWriteErrorCode =
   | 'unsupported-dtype';
 
 /** `writeNpz` was given an array it cannot write. */
-export class NpzWriteError extends Error {
+export class NpzWriteError extends BitModelsError {
   override readonly name = 'NpzWriteError';
   /** The array's name (without `.npy`). */
   readonly member: string;

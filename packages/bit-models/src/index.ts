@@ -5,17 +5,17 @@
  */
 import '@bit/layers';
 
-export * from './architecture/spec.js';
-export { buildResNetV2, headLayer, type BuildOptions } from './architecture/resnetv2.js';
-export { replaceHead, endpointsModel, unitsOf, type EndpointName } from './architecture/head.js';
-export * as checkpointNames from './architecture/names.js';
+export * from './architecture/spec';
+export { buildResNetV2, headLayer, type BuildOptions } from './architecture/resnetv2';
+export { replaceHead, endpointsModel, unitsOf, type EndpointName } from './architecture/head';
+export * as checkpointNames from './architecture/names';
 export {
   checkpointLayout,
   inferArchitecture,
   checkLayout,
   CheckpointMismatchError,
   type LayoutEntry,
-} from './checkpoint/layout.js';
+} from './checkpoint/layout';
 export {
   modelWeights,
   loadWeightsInto,
@@ -23,16 +23,16 @@ export {
   type NamedArray,
   type NamedArraySource,
   type ModelWeight,
-} from './checkpoint/weights.js';
-export * from './formats/npz/index.js';
-export * from './formats/tfjs/index.js';
-export * from './io/index.js';
-export * from './errors.js';
-export * from './zoo/registry.js';
-export * from './labels/index.js';
-export * from './download/index.js';
-export { getBiTMetadata, setBiTMetadata, type BiTMetadata } from './api/metadata.js';
-export { ImageInputError, type ImageInput } from './api/inputs.js';
+} from './checkpoint/weights';
+export * from './formats/npz/index';
+export * from './formats/tfjs/index';
+export * from './io/index';
+export * from './errors';
+export * from './zoo/registry';
+export * from './labels/index';
+export * from './download/index';
+export { getBiTMetadata, setBiTMetadata, type BiTMetadata } from './api/metadata';
+export { ImageInputError, type ImageInput } from './api/inputs';
 export {
   predict,
   features,
@@ -42,7 +42,7 @@ export {
   type PredictOptions,
   type TopClass,
   type FeaturesOptions,
-} from './api/predict.js';
+} from './api/predict';
 export {
   loadBiT,
   modelFromArrays,
@@ -50,5 +50,5 @@ export {
   zooUrl,
   type BiTSource,
   type LoadBiTOptions,
-} from './api/load.js';
-export { exportNpz, type ExportNpzOptions } from './api/export.js';
+} from './api/load';
+export { exportNpz, type ExportNpzOptions } from './api/export';

@@ -1,8 +1,8 @@
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { CheckpointFormatError, type CheckpointFormatErrorCode } from '../src/errors.js';
-import { encodeNpz, openNpz, type OpenNpzOptions } from '../src/formats/npz/index.js';
-import { MemoryByteSource } from '../src/io/index.js';
+import { CheckpointFormatError, type CheckpointFormatErrorCode } from '../src/errors';
+import { encodeNpz, openNpz, type OpenNpzOptions } from '../src/formats/npz/index';
+import { MemoryByteSource } from '../src/io/index';
 import {
   CountingSource,
   f32Bytes,
@@ -11,7 +11,7 @@ import {
   rng,
   simpleNpy,
   type ZipMemberSpec,
-} from './helpers/npz-reference.js';
+} from './helpers/npz-reference';
 
 const FILE = 'hostile.npz';
 

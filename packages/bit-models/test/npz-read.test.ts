@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { openNpz, type NpzArchive } from '../src/formats/npz/index.js';
-import { openNpzFile } from '../src/formats/npz/node.js';
-import { BlobByteSource, HttpRangeByteSource, MemoryByteSource } from '../src/io/index.js';
-import { FileByteSource } from '../src/io/node.js';
+import { openNpz, type NpzArchive } from '../src/formats/npz/index';
+import { openNpzFile } from '../src/formats/npz/node';
+import { BlobByteSource, HttpRangeByteSource, MemoryByteSource } from '../src/io/index';
+import { FileByteSource } from '../src/io/node';
 import {
   CountingSource,
   f32Bytes,
@@ -15,7 +15,7 @@ import {
   serveBytes,
   simpleNpy,
   type ReferenceNpy,
-} from './helpers/npz-reference.js';
+} from './helpers/npz-reference';
 
 const fixtureDir = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const FIXTURES = ['bit-tiny', 'bit-odd-f16', 'bit-features'];
@@ -168,7 +168,7 @@ describe('streaming: members are read in bounded chunks, never the whole file', 
       const n = 2 * 1024 * 1024; // 8 MiB of float32
       const values = new Float32Array(n);
       for (let i = 0; i < n; i++) values[i] = Math.sin(i * 0.001) * (i % 97);
-      const { encodeNpz } = await import('../src/formats/npz/index.js');
+      const { encodeNpz } = await import('../src/formats/npz/index');
       const bytes = await encodeNpz(
         [
           { name: 'big', shape: [1024, 2048], data: values },

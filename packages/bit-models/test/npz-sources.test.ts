@@ -2,17 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ByteSourceError } from '../src/errors.js';
-import { encodeNpz, openNpz } from '../src/formats/npz/index.js';
+import { ByteSourceError } from '../src/errors';
+import { encodeNpz, openNpz } from '../src/formats/npz/index';
 import {
   BlobByteSource,
   HttpRangeByteSource,
   MemoryByteSource,
   MemorySink,
   type ByteSource,
-} from '../src/io/index.js';
-import { FileByteSource } from '../src/io/node.js';
-import { rng, serveBytes } from './helpers/npz-reference.js';
+} from '../src/io/index';
+import { FileByteSource } from '../src/io/node';
+import { rng, serveBytes } from './helpers/npz-reference';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bit-npz-sources-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

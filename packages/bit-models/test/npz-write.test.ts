@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NpzWriteError } from '../src/errors.js';
+import { NpzWriteError } from '../src/errors';
 import {
   buildNpyHeader,
   encodeNpz,
@@ -15,11 +15,11 @@ import {
   openNpz,
   writeNpz,
   type NpzWriteArray,
-} from '../src/formats/npz/index.js';
-import { openNpzFile, writeNpzFile } from '../src/formats/npz/node.js';
-import { centralHeader, endRecords, localHeader } from '../src/formats/npz/write.js';
-import { MemoryByteSource, MemorySink, type ByteSource } from '../src/io/index.js';
-import { crc32Reference, halfToNumber, parseNpyReference, rng } from './helpers/npz-reference.js';
+} from '../src/formats/npz/index';
+import { openNpzFile, writeNpzFile } from '../src/formats/npz/node';
+import { centralHeader, endRecords, localHeader } from '../src/formats/npz/write';
+import { MemoryByteSource, MemorySink, type ByteSource } from '../src/io/index';
+import { crc32Reference, halfToNumber, parseNpyReference, rng } from './helpers/npz-reference';
 
 const fixtureDir = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'bit-npz-write-'));

@@ -1,8 +1,19 @@
 /** Typed errors of @bit/train. */
 
-/** Base class of every error @bit/train throws on purpose. */
+/**
+ * Base class of every error @bit/train throws on purpose. `inputError` is true when the caller's
+ * input (an option, a run folder) is at fault, false when the run itself failed (the loss
+ * diverged, a disk filled up).
+ */
 export class TrainError extends Error {
   override name = 'TrainError';
+  /** True when the caller's input is at fault rather than the run or the environment. */
+  readonly inputError: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; inputError?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.inputError = options?.inputError ?? true;
+  }
 }
 
 /** A bad option or argument; the message names it and says what is wrong. */
@@ -25,15 +36,26 @@ export class NonFiniteLossError extends TrainError {
     super(
       `training loss is ${loss} at step ${step}: stopping before the update (lower the learning rate, ` +
         `check the inputs for NaN/Inf, or resume from the last checkpoint)`,
+      { inputError: false },
     );
     this.step = step;
     this.loss = loss;
   }
 }
 
-/** A checkpoint or run folder that cannot be read or does not fit the run. */
+/**
+ * A checkpoint or run folder that cannot be read or does not fit the run (an input error), or a
+ * checkpoint that could not be written because the file system failed (not an input error: the
+ * cause carries an errno code such as ENOSPC or EIO).
+ */
 export class CheckpointError extends TrainError {
   override name = 'CheckpointError';
+
+  constructor(message: string, options?: { cause?: unknown; inputError?: boolean }) {
+    const code = (options?.cause as { code?: unknown } | undefined)?.code;
+    const environment = typeof code === 'string' && !['ENOENT', 'ENOTDIR', 'EISDIR'].includes(code);
+    super(message, { cause: options?.cause, inputError: options?.inputError ?? !environment });
+  }
 }
 
 /**

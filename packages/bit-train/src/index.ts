@@ -86,8 +86,3 @@ export {
   type XyBatch,
 } from './fit/mixup-transform';
 export { prepareBackendForTraining } from './backend';
-export {
-  registerWasmTrainingKernels,
-  WASM_TRAINING_KERNEL_NAMES,
-  type WasmTrainingKernelOptions,
-} from './kernels/register';

@@ -4,7 +4,14 @@
  * `openRun` (load a finished or partial run's model).
  */
 export * from './index';
-export { NodeRunStore, parseMetrics, runPaths, RUN_FILES, type RunPaths } from './node/run-store';
+export {
+  isRunFolder,
+  NodeRunStore,
+  parseMetrics,
+  runPaths,
+  RUN_FILES,
+  type RunPaths,
+} from './node/run-store';
 export {
   fineTuneRun,
   openRunFolder,

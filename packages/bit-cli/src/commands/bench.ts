@@ -1,13 +1,35 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildResNetV2, parseArchitectureName } from '@bit/models';
-import { numberFlag, parseCommandArgs } from '../args.js';
-import { selectBackend } from '../backends.js';
-import { UsageError } from '../errors.js';
-import { log, printJson } from '../output.js';
-import type { Command } from './types.js';
+import { choiceFlag, numberFlag, parseCommandArgs } from '../args';
+import { selectBackend } from '../backends';
+import { BACKEND_FLAG, JSON_FLAG } from '../flags';
+import { log, printJson } from '../output';
+import type { Command } from './types';
 
 const usage =
-  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--backend B] [--json]';
+  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--backend B] [--json]';
+
+const flags = {
+  model: {
+    type: 'string',
+    value: 'ARCH',
+    default: 'R50x1',
+    description: 'architecture R{50|101|152}x{width} (random weights, nothing downloaded)',
+  },
+  'image-size': { type: 'string', value: 'N', default: '128', description: 'image side in pixels' },
+  batch: { type: 'string', value: 'N', default: '4', description: 'images per iteration' },
+  mode: {
+    type: 'string',
+    value: 'inference|train',
+    default: 'inference',
+    description: 'time a forward pass, or a forward + backward pass',
+  },
+  iterations: { type: 'string', value: 'N', default: '5', description: 'timed iterations' },
+  warmup: { type: 'string', value: 'N', default: '1', description: 'untimed iterations first' },
+  classes: { type: 'string', value: 'K', default: '1000', description: 'classes of the head' },
+  backend: BACKEND_FLAG,
+  json: JSON_FLAG,
+} as const;
 
 /** Runs `fn` `warmup` times, then `iterations` times, returning seconds per iteration. */
 async function time(
@@ -30,26 +52,10 @@ export const benchCommand: Command = {
   name: 'bench',
   usage,
   summary: 'images/s of inference or a training step on random weights of an architecture',
+  flags,
   async run(argv) {
-    const { values } = parseCommandArgs(
-      argv,
-      {
-        model: { type: 'string', default: 'R50x1' },
-        'image-size': { type: 'string', default: '128' },
-        batch: { type: 'string', default: '4' },
-        mode: { type: 'string', default: 'inference' },
-        iterations: { type: 'string', default: '5' },
-        warmup: { type: 'string', default: '1' },
-        classes: { type: 'string', default: '1000' },
-        backend: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-      usage,
-    );
-    const mode = values.mode;
-    if (mode !== 'inference' && mode !== 'train') {
-      throw new UsageError(`--mode must be inference or train, got '${mode}'`, usage);
-    }
+    const { values } = parseCommandArgs(argv, flags, usage);
+    const mode = choiceFlag(values.mode, 'mode', ['inference', 'train'], usage)!;
     const size = numberFlag(values['image-size'], 'image-size', usage, { integer: true, min: 8 })!;
     const batch = numberFlag(values.batch, 'batch', usage, { integer: true, min: 1 })!;
     const iterations = numberFlag(values.iterations, 'iterations', usage, {

@@ -1,46 +1,115 @@
-import { loadBiT, saveBiT } from '@bit/models/node';
-import { parseCommandArgs } from '../args.js';
-import { selectBackend } from '../backends.js';
-import { UsageError } from '../errors.js';
-import { log, printJson } from '../output.js';
-import type { Command } from './types.js';
+import { extname } from 'node:path';
+import { saveBiT } from '@bit/models/node';
+import { choiceFlag, parseCommandArgs } from '../args';
+import { selectBackend } from '../backends';
+import { UsageError } from '../errors';
+import { JSON_FLAG } from '../flags';
+import { loadModelFlag } from '../model-flags';
+import { log, printJson } from '../output';
+import { exists } from '../paths';
+import type { Command } from './types';
 
 const usage =
-  'bit convert <checkpoint> --out <path> [--format tfjs|npz] [--dtype float32|float16] [--compress] [--json]';
+  'bit convert <checkpoint> --out <path> [--format tfjs|npz] [--dtype float32|float16] [--compress] [--force] [--json]';
+
+const FORMATS = ['tfjs', 'npz'] as const;
+const DTYPES = ['float32', 'float16'] as const;
+
+const flags = {
+  out: {
+    type: 'string',
+    value: 'PATH',
+    required: true,
+    description: 'where to write: a .npz file, or a folder for TF.js (model.json + shards)',
+  },
+  format: {
+    type: 'string',
+    value: 'tfjs|npz',
+    description: 'output format; must agree with --out',
+    defaultText: 'from --out: npz for .npz, else tfjs',
+  },
+  dtype: {
+    type: 'string',
+    value: 'float32|float16',
+    default: 'float32',
+    description: 'weight dtype',
+  },
+  compress: { type: 'boolean', default: false, description: 'deflate the .npz members (npz only)' },
+  force: { type: 'boolean', default: false, description: 'replace --out when it exists' },
+  json: JSON_FLAG,
+} as const;
+
+/**
+ * The output format: `--format` when given, else from `--out`'s extension (.npz: npz; no
+ * extension: a TF.js folder). Refuses a `--format` that contradicts the extension, and
+ * extensions that name a format this command does not write.
+ */
+export function outputFormat(out: string, format: string | undefined): 'tfjs' | 'npz' {
+  const ext = extname(out).toLowerCase();
+  const fromExt = ext === '.npz' ? 'npz' : ext === '' ? 'tfjs' : undefined;
+  const given = choiceFlag(format, 'format', FORMATS, usage);
+  if (ext === '.onnx') {
+    throw new UsageError(
+      `--out ${out}: ONNX export is not available; write .npz or a TF.js folder`,
+      usage,
+    );
+  }
+  if (ext === '.json') {
+    throw new UsageError(
+      `--out ${out}: name the TF.js folder (it will hold model.json), not model.json itself`,
+      usage,
+    );
+  }
+  if (given === undefined) {
+    if (fromExt === undefined) {
+      throw new UsageError(
+        `--out ${out}: cannot tell the format from '${ext}'; use .npz, a folder name, or --format`,
+        usage,
+      );
+    }
+    return fromExt;
+  }
+  if (given === 'npz' && ext !== '.npz') {
+    throw new UsageError(`--format npz needs an --out ending in .npz, got '${out}'`, usage);
+  }
+  if (given === 'tfjs' && ext === '.npz') {
+    throw new UsageError(
+      `--format tfjs contradicts --out ${out} (an .npz name); drop --format or name a folder`,
+      usage,
+    );
+  }
+  return given;
+}
 
 /** `bit convert`: between .npz (official layout) and TF.js (model.json + shards). */
 export const convertCommand: Command = {
   name: 'convert',
   usage,
   summary: 'convert a checkpoint between .npz (official layout) and TF.js, float32 or float16',
+  positionals: [['<checkpoint>', 'an .npz or TF.js checkpoint, a run folder, or a zoo name']],
+  flags,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        out: { type: 'string' },
-        format: { type: 'string' },
-        dtype: { type: 'string', default: 'float32' },
-        compress: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-      usage,
-    );
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     if (positionals.length !== 1)
       throw new UsageError('name exactly one checkpoint to convert', usage);
-    if (!values.out) throw new UsageError('--out is required', usage);
-    const format = values.format ?? (values.out.endsWith('.npz') ? 'npz' : 'tfjs');
-    if (format !== 'npz' && format !== 'tfjs')
-      throw new UsageError(`--format must be tfjs or npz, got '${format}'`, usage);
-    const dtype = values.dtype;
-    if (dtype !== 'float32' && dtype !== 'float16') {
-      throw new UsageError(`--dtype must be float32 or float16, got '${dtype}'`, usage);
+    const out = values.out!;
+    const format = outputFormat(out, values.format);
+    const dtype = choiceFlag(values.dtype, 'dtype', DTYPES, usage)!;
+    if (values.compress && format !== 'npz') {
+      throw new UsageError('--compress applies to .npz output only', usage);
+    }
+    if (!values.force && (await exists(out))) {
+      throw new UsageError(`--out ${out} already exists; pass --force to replace it`, usage);
     }
     await selectBackend('cpu', usage);
-    const model = await loadBiT(positionals[0]);
-    await saveBiT(model, values.out, { format, dtype, compress: values.compress });
-    log(`wrote ${values.out} (${format}, ${dtype})`);
-    if (values.json) printJson({ out: values.out, format, dtype, parameters: model.countParams() });
-    model.dispose();
+    const model = await loadModelFlag(positionals[0], usage, '<checkpoint>');
+    try {
+      await saveBiT(model, out, { format, dtype, compress: values.compress });
+      log(`wrote ${out} (${format}, ${dtype})`);
+      if (values.json) printJson({ out, format, dtype, parameters: model.countParams() });
+    } finally {
+      model.dispose();
+    }
     return 0;
   },
 };

@@ -1,27 +1,38 @@
 import { downloadCheckpoint, resolveCacheDir, verifyNpzFile } from '@bit/models/node';
-import { parseCommandArgs } from '../args.js';
-import { UsageError } from '../errors.js';
-import { log, printJson } from '../output.js';
-import type { Command } from './types.js';
+import { parseCommandArgs } from '../args';
+import { UsageError } from '../errors';
+import { JSON_FLAG } from '../flags';
+import { log, printJson } from '../output';
+import type { Command } from './types';
 
 const usage = 'bit download <name|url> [--cache-dir DIR] [--base-url URL] [--force] [--json]';
+
+const flags = {
+  'cache-dir': {
+    type: 'string',
+    value: 'DIR',
+    description: 'the checkpoint cache',
+    defaultText: '$BIT_CACHE_DIR, else $XDG_CACHE_HOME/bit, else ~/.cache/bit',
+  },
+  'base-url': {
+    type: 'string',
+    value: 'URL',
+    description: 'where the official checkpoints are served',
+    defaultText: '$BIT_MODELS_BASE_URL, else storage.googleapis.com/bit_models',
+  },
+  force: { type: 'boolean', default: false, description: 'download again even when cached' },
+  json: { ...JSON_FLAG, description: 'print { path, fromCache, ... } as JSON on stdout' },
+} as const;
 
 /** `bit download`: fetch a checkpoint into the cache (resumable). */
 export const downloadCommand: Command = {
   name: 'download',
   usage,
   summary: 'download a zoo checkpoint into the cache (resumable, verified)',
+  positionals: [['<name|url>', 'a zoo name (bit models lists them) or a checkpoint URL']],
+  flags,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        'cache-dir': { type: 'string' },
-        'base-url': { type: 'string' },
-        force: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-      usage,
-    );
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     if (positionals.length !== 1)
       throw new UsageError('name exactly one model (bit models lists them)', usage);
     const cacheDir = values['cache-dir'] ?? resolveCacheDir();

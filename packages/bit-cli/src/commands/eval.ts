@@ -1,64 +1,82 @@
 import { openSource } from '@bit/data/node';
 import { getBiTMetadata, resolveLabels } from '@bit/models/node';
 import { evaluate } from '@bit/train';
-import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args.js';
-import { selectBackend } from '../backends.js';
-import { UsageError } from '../errors.js';
-import { loadModelFlag } from '../model-flags.js';
-import { printJson } from '../output.js';
-import type { Command } from './types.js';
+import { choiceFlag, maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
+import { selectBackend } from '../backends';
+import { BACKEND_FLAG, JSON_FLAG, MAX_PIXELS_FLAG, splitFlag, SPLITS } from '../flags';
+import { loadModelFlag } from '../model-flags';
+import { printJson } from '../output';
+import { requirePath } from '../paths';
+import type { Command } from './types';
 
 const usage =
-  'bit eval --model <run dir|file|name> --data <source> [--split train|test] [--resolution N] [--batch 32] [--json] [--backend B]';
+  'bit eval --model <run dir|file|name> --data <source> [--split train|val|test] [--resolution N] [--batch 32] [--max-pixels N] [--json] [--backend B]';
+
+const flags = {
+  model: {
+    type: 'string',
+    value: 'MODEL',
+    required: true,
+    description: 'a run folder (bit finetune --out), an .npz or TF.js checkpoint, or a zoo name',
+  },
+  data: {
+    type: 'string',
+    value: 'SOURCE',
+    required: true,
+    description: 'an image folder, a CSV/JSONL manifest, or an IDX or CIFAR folder',
+  },
+  split: splitFlag("train, the source's default"),
+  resolution: {
+    type: 'string',
+    value: 'N',
+    description: 'resize images to N x N',
+    defaultText: "the model's resolution (a run's training crop)",
+  },
+  batch: { type: 'string', value: 'N', default: '32', description: 'images per forward pass' },
+  'max-pixels': MAX_PIXELS_FLAG,
+  json: JSON_FLAG,
+  backend: BACKEND_FLAG,
+} as const;
 
 /** `bit eval`: top-1, top-5 and loss of a model on a dataset. */
 export const evalCommand: Command = {
   name: 'eval',
   usage,
   summary: 'evaluate a model (e.g. a fine-tuning run) on a dataset: top-1, top-5, loss',
+  flags,
   async run(argv) {
-    const { values } = parseCommandArgs(
-      argv,
-      {
-        model: { type: 'string' },
-        data: { type: 'string' },
-        split: { type: 'string' },
-        resolution: { type: 'string' },
-        batch: { type: 'string' },
-        'max-pixels': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        backend: { type: 'string' },
-      },
-      usage,
-    );
-    if (!values.model) throw new UsageError('--model is required', usage);
-    if (!values.data) throw new UsageError('--data is required', usage);
+    const { values } = parseCommandArgs(argv, flags, usage);
+    const split = choiceFlag(values.split, 'split', SPLITS, usage);
     const resolution = numberFlag(values.resolution, 'resolution', usage, {
       integer: true,
       min: 8,
     });
-    const batchSize = numberFlag(values.batch, 'batch', usage, { integer: true, min: 1 }) ?? 32;
+    const batchSize = numberFlag(values.batch, 'batch', usage, { integer: true, min: 1 })!;
+    await requirePath(values.data!, 'data', usage);
     await selectBackend(values.backend, usage);
-    const model = await loadModelFlag(values.model);
-    // Class names (a label set such as the embedded model's is resolved to its names).
-    const classes = getBiTMetadata(model)?.labels
-      ? await resolveLabels(model, undefined)
-      : undefined;
-    // Relabel the data to the model's classes by name when the model carries them.
-    const maxPixels = maxPixelsFlag(values['max-pixels'], usage);
-    const source = await openSource(values.data, {
-      ...(maxPixels !== undefined ? { maxPixels } : {}),
-      ...(values.split ? { split: values.split } : {}),
-      ...(classes ? { classes: [...classes] } : {}),
-    });
-    const r = await evaluate(model, source, { batchSize, resolution });
-    model.dispose();
-    const out = { top1: r.top1, top5: r.top5, loss: r.loss, count: r.count };
-    if (values.json) printJson(out);
-    else
-      process.stdout.write(
-        `top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${r.count} images)\n`,
-      );
+    const model = await loadModelFlag(values.model!, usage);
+    try {
+      // Class names (a label set such as the embedded model's is resolved to its names).
+      const classes = getBiTMetadata(model)?.labels
+        ? await resolveLabels(model, undefined)
+        : undefined;
+      // Relabel the data to the model's classes by name when the model carries them.
+      const maxPixels = maxPixelsFlag(values['max-pixels'], usage);
+      const source = await openSource(values.data, {
+        ...(maxPixels !== undefined ? { maxPixels } : {}),
+        ...(split ? { split } : {}),
+        ...(classes ? { classes: [...classes] } : {}),
+      });
+      const r = await evaluate(model, source, { batchSize, resolution });
+      const out = { top1: r.top1, top5: r.top5, loss: r.loss, count: r.count };
+      if (values.json) printJson(out);
+      else
+        process.stdout.write(
+          `top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${r.count} images)\n`,
+        );
+    } finally {
+      model.dispose();
+    }
     return 0;
   },
 };

@@ -1,30 +1,34 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { features } from '@bit/models/node';
-import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args.js';
-import { loadModelAndInputs } from '../model-inputs.js';
-import { printJson } from '../output.js';
-import type { Command } from './types.js';
+import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
+import { BACKEND_FLAG, JSON_FLAG, MAX_PIXELS_FLAG, MODEL_FLAG, SIZE_FLAG } from '../flags';
+import { eachImage, loadModelAndInputs } from '../model-inputs';
+import { printJson } from '../output';
+import type { Command } from './types';
 
 const usage =
-  'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--json] [--backend B]';
+  'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--max-pixels N] [--json] [--backend B]';
+
+const flags = {
+  model: MODEL_FLAG,
+  size: SIZE_FLAG,
+  'max-pixels': MAX_PIXELS_FLAG,
+  json: { ...JSON_FLAG, description: 'print the feature vectors as JSON on stdout' },
+  backend: BACKEND_FLAG,
+} as const;
 
 /** `bit features`: pre-logits feature vectors. */
 export const featuresCommand: Command = {
   name: 'features',
   usage,
   summary: 'pre-logits feature vectors of images or .npy batches',
+  positionals: [
+    ['<image|.npy ...>', 'image files (PNG, JPEG, ...) or .npy batches (NHWC float32 in [0, 1])'],
+  ],
+  notes: ['Without --json, prints each input with the length and norm of its feature vector.'],
+  flags,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        model: { type: 'string' },
-        size: { type: 'string' },
-        'max-pixels': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        backend: { type: 'string' },
-      },
-      usage,
-    );
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
     const { model, inputs } = await loadModelAndInputs(
       {
@@ -36,18 +40,26 @@ export const featuresCommand: Command = {
       positionals,
       usage,
     );
-    const out: Array<{ input: string; index?: number; values: number[] }> = [];
-    for (const { input, images } of inputs) {
-      const f = await features(model, images);
-      images.dispose();
-      f.forEach((v, i) =>
-        out.push({ input, ...(f.length > 1 ? { index: i } : {}), values: Array.from(v) }),
-      );
+    try {
+      const out: Array<{ input: string; index?: number; values: number[] }> = [];
+      for await (const r of eachImage(inputs(), (images) => features(model, images))) {
+        const v = Array.from(r.result);
+        if (values.json)
+          out.push({
+            input: r.input,
+            ...(r.index !== undefined ? { index: r.index } : {}),
+            values: v,
+          });
+        else {
+          const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+          process.stdout.write(`${r.where}: ${v.length} features, L2 norm ${norm.toFixed(4)}\n`);
+        }
+      }
+      if (values.json) printJson({ features: out });
+    } finally {
+      model.dispose();
+      tf.disposeVariables();
     }
-    model.dispose();
-    if (values.json) printJson({ features: out });
-    else for (const f of out) process.stdout.write(`${f.input}: ${f.values.length} features\n`);
-    tf.disposeVariables();
     return 0;
   },
 };

@@ -1,15 +1,15 @@
-import { benchCommand } from './bench.js';
-import { convertCommand } from './convert.js';
-import { dataCommand } from './data.js';
-import { evalCommand } from './eval.js';
-import { downloadCommand } from './download.js';
-import { featuresCommand } from './features.js';
-import { finetuneCommand } from './finetune.js';
-import { hyperruleCommand } from './hyperrule.js';
-import { modelsCommand } from './models.js';
-import { predictCommand } from './predict.js';
-import { pretrainCommand } from './pretrain.js';
-import type { Command } from './types.js';
+import { benchCommand } from './bench';
+import { convertCommand } from './convert';
+import { dataCommand } from './data';
+import { evalCommand } from './eval';
+import { downloadCommand } from './download';
+import { featuresCommand } from './features';
+import { finetuneCommand } from './finetune';
+import { hyperruleCommand } from './hyperrule';
+import { modelsCommand } from './models';
+import { predictCommand } from './predict';
+import { pretrainCommand } from './pretrain';
+import type { Command } from './types';
 
 /** Every `bit` sub-command, by name. */
 export const COMMANDS: readonly Command[] = [

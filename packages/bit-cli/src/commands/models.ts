@@ -1,17 +1,20 @@
 import { listModels } from '@bit/models';
-import { parseCommandArgs } from '../args.js';
-import { printJson } from '../output.js';
-import type { Command } from './types.js';
+import { parseCommandArgs } from '../args';
+import { JSON_FLAG } from '../flags';
+import { printJson, table } from '../output';
+import type { Command } from './types';
 
 const usage = 'bit models [--json]';
+const flags = { json: JSON_FLAG } as const;
 
 /** `bit models`: the model zoo. */
 export const modelsCommand: Command = {
   name: 'models',
   usage,
   summary: 'list the BiT model zoo (official checkpoints and registered ones)',
+  flags,
   async run(argv) {
-    const { values } = parseCommandArgs(argv, { json: { type: 'boolean', default: false } }, usage);
+    const { values } = parseCommandArgs(argv, flags, usage);
     const models = listModels().map((e) => ({
       name: e.name,
       architecture: e.architecture,
@@ -36,9 +39,7 @@ export const modelsCommand: Command = {
       String(m.resolution),
     ]);
     const header = ['name', 'params', 'classes', 'size', 'res'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
-    process.stdout.write(`${line(header)}\n${rows.map(line).join('\n')}\n`);
+    process.stdout.write(table([header, ...rows], [1, 2, 3, 4]));
     return 0;
   },
 };

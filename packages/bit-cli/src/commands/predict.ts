@@ -1,26 +1,52 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { labelSets, parseLabels, predict } from '@bit/models/node';
-import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args.js';
-import { UsageError } from '../errors.js';
-import { loadModelAndInputs } from '../model-inputs.js';
-import { printJson } from '../output.js';
-import type { Command } from './types.js';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { getLabels, labelSets, parseLabels, predict, type Prediction } from '@bit/models/node';
+import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
+import { UsageError } from '../errors';
+import { BACKEND_FLAG, JSON_FLAG, MAX_PIXELS_FLAG, MODEL_FLAG, SIZE_FLAG } from '../flags';
+import { eachImage, loadModelAndInputs } from '../model-inputs';
+import { printJson } from '../output';
+import { requirePath } from '../paths';
+import type { Command } from './types';
 
 const usage =
-  'bit predict <image|.npy ...> --model <name|file|dir> [--top K] [--labels imagenet1k|imagenet21k|FILE] [--logits] [--size N] [--json] [--backend B]';
+  'bit predict <image|.npy ...> --model <name|file|dir> [--top K] [--labels imagenet1k|imagenet21k|FILE] [--logits] [--size N] [--max-pixels N] [--json] [--backend B]';
 
-async function labelsFlag(value: string | undefined): Promise<string | string[] | undefined> {
+const flags = {
+  model: MODEL_FLAG,
+  size: SIZE_FLAG,
+  top: { type: 'string', value: 'K', default: '5', description: 'classes to print per image' },
+  labels: {
+    type: 'string',
+    value: 'SET|FILE',
+    description: 'class names: imagenet1k, imagenet21k, or a file with one name per line',
+    defaultText: "the model's own, else class indices",
+  },
+  logits: { type: 'boolean', default: false, description: 'also print the raw logits' },
+  'max-pixels': MAX_PIXELS_FLAG,
+  json: JSON_FLAG,
+  backend: BACKEND_FLAG,
+} as const;
+
+/** The class count of a classifier's head (the last axis of its output). */
+function headClasses(model: tfl.LayersModel): number {
+  return model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 0;
+}
+
+/** `--labels`: a label set name or a file, with its class names (loaded to count them). */
+async function labelsFlag(
+  value: string | undefined,
+): Promise<{ names: string[]; from: string } | undefined> {
   if (value === undefined) return undefined;
-  if (labelSets().includes(value)) return value;
-  try {
-    return parseLabels(await readFile(value, 'utf8'));
-  } catch {
+  if (labelSets().includes(value)) return { names: await getLabels(value), from: value };
+  await requirePath(value, 'labels', usage, 'file').catch(() => {
     throw new UsageError(
-      `--labels: '${value}' is neither ${labelSets().join(' nor ')} nor a readable file`,
+      `--labels: '${value}' is neither ${labelSets().join(' nor ')} nor a file (no such file or directory: ${value})`,
       usage,
     );
-  }
+  });
+  return { names: parseLabels(await readFile(value, 'utf8')), from: value };
 }
 
 /** `bit predict`: top-K classes for images or .npy batches. */
@@ -28,22 +54,13 @@ export const predictCommand: Command = {
   name: 'predict',
   usage,
   summary: 'classify images or .npy batches with a BiT model',
+  positionals: [
+    ['<image|.npy ...>', 'image files (PNG, JPEG, ...) or .npy batches (NHWC float32 in [0, 1])'],
+  ],
+  flags,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        model: { type: 'string' },
-        top: { type: 'string' },
-        labels: { type: 'string' },
-        logits: { type: 'boolean', default: false },
-        size: { type: 'string' },
-        'max-pixels': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        backend: { type: 'string' },
-      },
-      usage,
-    );
-    const topK = numberFlag(values.top, 'top', usage, { integer: true, min: 1 }) ?? 5;
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
+    const topK = numberFlag(values.top, 'top', usage, { integer: true, min: 1 })!;
     const labels = await labelsFlag(values.labels);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
     const { model, inputs } = await loadModelAndInputs(
@@ -56,29 +73,41 @@ export const predictCommand: Command = {
       positionals,
       usage,
     );
-    const predictions: Array<Record<string, unknown>> = [];
-    for (const { input, images } of inputs) {
-      const preds = await predict(model, images, { topK, labels, logits: values.logits });
-      images.dispose();
-      preds.forEach((p, i) =>
-        predictions.push({ input, ...(preds.length > 1 ? { index: i } : {}), ...p }),
-      );
-    }
-    model.dispose();
-    if (values.json) {
-      printJson({ predictions });
-    } else {
-      for (const p of predictions) {
-        const where = p.index !== undefined ? `${p.input}[${p.index}]` : p.input;
-        process.stdout.write(`${where}\n`);
-        for (const t of p.top as Array<{ index: number; label: string | null; score: number }>) {
-          process.stdout.write(
-            `  ${t.score.toFixed(4)}  ${t.index}${t.label ? `  ${t.label}` : ''}\n`,
-          );
-        }
+    try {
+      const classes = headClasses(model);
+      if (labels && labels.names.length !== classes) {
+        throw new UsageError(
+          `--labels ${labels.from} has ${labels.names.length} class names, but the model's head has ${classes} classes`,
+          usage,
+        );
       }
+      const predictions: Array<Record<string, unknown>> = [];
+      const options = { topK, ...(labels ? { labels: labels.names } : {}), logits: values.logits };
+      for await (const r of eachImage(inputs(), (images) => predict(model, images, options))) {
+        const one = {
+          input: r.input,
+          ...(r.index !== undefined ? { index: r.index } : {}),
+          ...r.result,
+        };
+        if (values.json) predictions.push(one);
+        else process.stdout.write(formatPrediction(r.where, r.result));
+      }
+      if (values.json) printJson({ predictions });
+    } finally {
+      model.dispose();
+      tf.disposeVariables();
     }
-    tf.disposeVariables();
     return 0;
   },
 };
+
+/** One image's prediction as text: its name, then score, index and label per class, aligned. */
+function formatPrediction(where: string, p: Prediction): string {
+  const width = Math.max(...p.top.map((t) => String(t.index).length));
+  let text = `${where}\n`;
+  for (const t of p.top) {
+    text += `  ${t.score.toFixed(4)}  ${String(t.index).padStart(width)}${t.label ? `  ${t.label}` : ''}\n`;
+  }
+  if (p.logits) text += `  logits ${p.logits.map((v) => v.toFixed(4)).join(' ')}\n`;
+  return text;
+}

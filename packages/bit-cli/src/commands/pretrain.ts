@@ -1,14 +1,76 @@
-import { pretrainRun } from '@bit/train/node';
-import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args.js';
-import { selectBackend } from '../backends.js';
-import { UsageError } from '../errors.js';
-import { progressCallbacks, reportRun } from '../train-report.js';
-import type { Command } from './types.js';
+import { pretrainRun, TrainError } from '@bit/train/node';
+import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
+import { selectBackend } from '../backends';
+import { UsageError } from '../errors';
+import { RUN_FLAGS } from '../flags';
+import { requirePath } from '../paths';
+import { checkRunOut, inFlagTerms } from '../run-folder';
+import { progressCallbacks, reportRun } from '../train-report';
+import type { Command } from './types';
 
 const usage =
   'bit pretrain --train <source> --out DIR [--val <source>] [--classes LIST] [--units 2,2,2,2] [--width 0.5] ' +
   '[--steps N | --epochs E] [--batch 128] [--base-lr 0.03*B/256] [--warmup-steps N] [--weight-decay 1e-4] ' +
   '[--resolution 32] [--eval-every N] [--checkpoint-every N] [--no-crop] [--no-flip] [--seed S] [--resume] [--overwrite] [--backend B] [--max-pixels N] [--json]';
+
+const flags = {
+  train: {
+    type: 'string',
+    value: 'SOURCE',
+    required: true,
+    description: 'training data (its train split): an image folder, manifest, IDX or CIFAR folder',
+  },
+  val: { type: 'string', value: 'SOURCE', description: 'validation data (its test split)' },
+  classes: {
+    type: 'string',
+    value: 'LIST',
+    description: 'keep only these classes (names or indices, e.g. 0-4)',
+    defaultText: 'all',
+  },
+  units: { type: 'string', value: 'U,U,U,U', default: '2,2,2,2', description: 'units per block' },
+  width: {
+    type: 'string',
+    value: 'W',
+    default: '0.5',
+    description: 'width multiplier (64 W channels at the root)',
+  },
+  steps: { type: 'string', value: 'N', description: 'optimizer steps (at least 10; or --epochs)' },
+  epochs: { type: 'string', value: 'E', description: 'passes over the data (or --steps)' },
+  batch: { type: 'string', value: 'B', defaultText: '128', description: 'examples per step' },
+  'base-lr': {
+    type: 'string',
+    value: 'LR',
+    defaultText: '0.03 * B / 256',
+    description: 'base learning rate',
+  },
+  'warmup-steps': {
+    type: 'string',
+    value: 'N',
+    defaultText: '5% of the steps',
+    description: 'linear warm-up steps',
+  },
+  'weight-decay': {
+    type: 'string',
+    value: 'WD',
+    defaultText: '1e-4',
+    description: 'L2 weight decay on kernels',
+  },
+  resolution: {
+    type: 'string',
+    value: 'CROP',
+    default: '32',
+    description: 'training crop (precrop 9/8 of it)',
+  },
+  'no-crop': { type: 'boolean', default: false, description: 'no random crop' },
+  'no-flip': { type: 'boolean', default: false, description: 'no random flip' },
+  seed: {
+    type: 'string',
+    value: 'S',
+    default: '0',
+    description: 'seed of init, data order, crops',
+  },
+  ...RUN_FLAGS,
+} as const;
 
 function unitsFlag(value: string): number[] {
   const units = value.split(',').map((s) => Number(s.trim()));
@@ -26,39 +88,10 @@ export const pretrainCommand: Command = {
   name: 'pretrain',
   usage,
   summary: 'pre-train a BiT ResNetV2 from scratch with the upstream recipe (resumable run folder)',
+  flags,
+  notes: ['Ctrl-C writes a checkpoint and exits 130; --resume continues exactly where it stopped.'],
   async run(argv) {
-    const { values } = parseCommandArgs(
-      argv,
-      {
-        train: { type: 'string' },
-        val: { type: 'string' },
-        out: { type: 'string' },
-        classes: { type: 'string' },
-        units: { type: 'string', default: '2,2,2,2' },
-        width: { type: 'string', default: '0.5' },
-        steps: { type: 'string' },
-        epochs: { type: 'string' },
-        batch: { type: 'string' },
-        'base-lr': { type: 'string' },
-        'warmup-steps': { type: 'string' },
-        'weight-decay': { type: 'string' },
-        resolution: { type: 'string', default: '32' },
-        'eval-every': { type: 'string' },
-        'checkpoint-every': { type: 'string' },
-        'no-crop': { type: 'boolean', default: false },
-        'no-flip': { type: 'boolean', default: false },
-        seed: { type: 'string' },
-        resume: { type: 'boolean', default: false },
-        overwrite: { type: 'boolean', default: false },
-        backend: { type: 'string' },
-        'max-pixels': { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-      usage,
-    );
-    for (const flag of ['train', 'out'] as const) {
-      if (!values[flag]) throw new UsageError(`--${flag} is required`, usage);
-    }
+    const { values } = parseCommandArgs(argv, flags, usage);
     if (values.steps !== undefined && values.epochs !== undefined) {
       throw new UsageError('give --steps or --epochs, not both', usage);
     }
@@ -86,17 +119,20 @@ export const pretrainCommand: Command = {
     const resolution = int('resolution', 8)!;
     const evalEvery = int('eval-every', 1);
     const checkpointEvery = int('checkpoint-every', 1);
-    const seed = int('seed', 0) ?? 0;
+    const seed = int('seed', 0)!;
+    await requirePath(values.train!, 'train', usage);
+    if (values.val !== undefined) await requirePath(values.val, 'val', usage);
+    await checkRunOut(values.out!, values.resume ?? false, values.overwrite ?? false, usage);
     await selectBackend(values.backend, usage);
     const classes = values.classes;
-    const limit = maxPixelsFlag(values['max-pixels'], usage);
-    const maxPixels = limit === undefined ? {} : { maxPixels: limit };
+    const maxPixels = maxPixelsFlag(values['max-pixels'], usage);
+    const pixels = maxPixels !== undefined ? { maxPixels } : {};
     const result = await pretrainRun({
       architecture: { units, width },
       train: values.train!,
       val: values.val,
-      trainOptions: { split: 'train', ...(classes ? { classes } : {}), ...maxPixels },
-      valOptions: { split: 'test', ...(classes ? { classes } : {}), ...maxPixels },
+      trainOptions: { split: 'train', ...(classes ? { classes } : {}), ...pixels },
+      valOptions: { split: 'test', ...(classes ? { classes } : {}), ...pixels },
       out: values.out!,
       resume: values.resume,
       overwrite: values.overwrite,
@@ -113,6 +149,11 @@ export const pretrainCommand: Command = {
       flip: !values['no-flip'],
       seed,
       callbacks: progressCallbacks(),
+    }).catch((err: unknown) => {
+      if (err instanceof TrainError && err.inputError) {
+        throw new UsageError(inFlagTerms(err.message), usage);
+      }
+      throw err;
     });
     return reportRun(result, values.out!, values.json ?? false, {
       architecture: { units, width },

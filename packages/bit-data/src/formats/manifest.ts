@@ -5,6 +5,7 @@
  * same keys. An optional `split` column/key keeps the rows of one split. Labels are class
  * names (classes sorted by name) or integers (classes '0'..max, or the names given).
  */
+import Papa from 'papaparse';
 import { DataFormatError } from '../errors';
 
 /** One manifest row. */
@@ -19,56 +20,38 @@ export interface ManifestEntry {
 const PATH_KEYS = ['path', 'image', 'file', 'filename', 'filepath', 'image_path'];
 const LABEL_KEYS = ['label', 'class', 'category', 'target'];
 
-/** Splits CSV text into rows of fields (RFC 4180: quotes, doubled quotes, CRLF). */
-export function parseCsvRows(text: string): { fields: string[]; line: number }[] {
+/**
+ * Splits CSV text into rows of fields with papaparse (RFC 4180: quoted fields with commas,
+ * doubled quotes and line breaks, CRLF), each with the 1-based line it starts on. Blank lines
+ * are skipped.
+ *
+ * @throws DataFormatError naming `name` and the line for an unterminated quoted field.
+ */
+export function parseCsvRows(
+  text: string,
+  name = 'manifest.csv',
+): { fields: string[]; line: number }[] {
   const rows: { fields: string[]; line: number }[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
+  // One kind of line break (files mix CRLF and LF), so papaparse need not guess it.
+  const unix = text.replace(/\r\n?/g, '\n');
+  let counted = 0; // unix[0, counted) has been scanned for line breaks
   let line = 1;
-  let rowLine = 1;
-  let any = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (ch === '\n') line++;
-        field += ch;
+  let start = 0; // where the current row starts: the previous row's cursor, past blank lines
+  Papa.parse<string[]>(unix, {
+    delimiter: ',',
+    newline: '\n',
+    skipEmptyLines: true,
+    step: (result) => {
+      while (unix[start] === '\n') start++;
+      for (; counted < start; counted++) if (unix[counted] === '\n') line++;
+      const quotes = result.errors.find((e) => e.type === 'Quotes');
+      if (quotes) {
+        throw new DataFormatError(`${name}:${line}: ${quotes.message.toLowerCase()}`, name);
       }
-      continue;
-    }
-    if (ch === '"' && field === '') {
-      quoted = true;
-      any = true;
-    } else if (ch === ',') {
-      fields.push(field);
-      field = '';
-      any = true;
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      if (any || field !== '') {
-        fields.push(field);
-        rows.push({ fields, line: rowLine });
-      }
-      fields = [];
-      field = '';
-      any = false;
-      line++;
-      rowLine = line;
-    } else {
-      field += ch;
-      any = true;
-    }
-  }
-  if (any || field !== '') {
-    fields.push(field);
-    rows.push({ fields, line: rowLine });
-  }
+      rows.push({ fields: result.data, line });
+      start = result.meta.cursor;
+    },
+  });
   return rows;
 }
 
@@ -89,7 +72,7 @@ function labelValue(raw: unknown): string | number {
 
 /** Parses a CSV manifest. `name` (the file) is used in error messages. */
 export function parseCsvManifest(text: string, name = 'manifest.csv'): ManifestEntry[] {
-  const rows = parseCsvRows(text.replace(/^\uFEFF/, ''));
+  const rows = parseCsvRows(text.replace(/^\uFEFF/, ''), name);
   if (rows.length === 0) throw new DataFormatError(`${name}: the manifest is empty`, name);
   const header = rows[0].fields;
   const pi = pickKey(header, PATH_KEYS);

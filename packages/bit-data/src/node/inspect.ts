@@ -13,6 +13,9 @@ export interface SourceInspection {
   /** Image size when all images share it (undefined for folders of mixed sizes). */
   readonly height?: number;
   readonly width?: number;
+  /** Smallest and largest [height, width] by area (image folders and manifests, which are decoded). */
+  readonly minSize?: readonly [number, number];
+  readonly maxSize?: readonly [number, number];
   readonly channels?: number;
   readonly classCounts: readonly number[];
   /** Broken files (truncated, empty, not an image), each with the reason. */
@@ -46,6 +49,7 @@ export async function inspectSource(
     classes: m.classes,
     height: m.height,
     width: m.width,
+    ...(m.minSize ? { minSize: m.minSize, maxSize: m.maxSize } : {}),
     channels: m.channels ?? 3,
     classCounts: m.classCounts,
     skipped: m.skipped,

@@ -19,6 +19,9 @@ export interface SourceMetadata {
   /** Image size when every image has the same one (IDX, CIFAR, arrays). */
   readonly height?: number;
   readonly width?: number;
+  /** Smallest and largest [height, width] (by area), when validation decoded every image. */
+  readonly minSize?: readonly [number, number];
+  readonly maxSize?: readonly [number, number];
   /** Channels stored in the files (images are always delivered as RGB). */
   readonly channels?: number;
   /** The split this source holds ('train', 'test', ...), when the format has splits. */

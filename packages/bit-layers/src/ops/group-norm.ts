@@ -24,8 +24,9 @@ export interface GroupNormOptions {
  *
  * Mean and variance use a centred two-pass scheme (a first mean, then the
  * mean and the mean square of the residuals), which keeps float32 rounding
- * error small on wasm also for inputs with a large offset; the sums are matrix
- * products with a ones vector, fast on every backend. Differentiable with
+ * error small on wasm also for inputs with a large offset; the means over the
+ * rows are average pools (two levels, see `row-means`), the means over a
+ * group's channels one small matrix product per statistic. Differentiable with
  * respect to `x`, `gamma` and `beta` (an analytic gradient, see
  * `normalizeGroups`).
  *

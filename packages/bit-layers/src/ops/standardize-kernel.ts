@@ -11,8 +11,9 @@ import { normalizeGroups } from './normalize-groups';
  * all other axes, i.e. (kh, kw, cin) of an HWIO conv kernel or (in) of a dense
  * `[in, out]` kernel.
  *
- * Runs in the graph with a centred two-pass scheme whose sums are matrix
- * products (accurate and fast also on wasm), with an analytic gradient, so
+ * Runs in the graph with a centred two-pass scheme whose means are average
+ * pools over the kernel's rows (accurate and fast also on wasm; see
+ * `row-means`), with an analytic gradient, so
  * gradients flow through the standardisation to the raw kernel (training).
  * For inference prefer {@link standardizeKernelData}, which is exact (float64).
  *

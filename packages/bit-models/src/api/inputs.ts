@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BitModelsError } from '../errors.js';
 
 /** Images for predict/features: one NHWC batch, one HWC image, or a list of HWC images (any sizes). */
 export type ImageInput = tf.Tensor4D | tf.Tensor3D | readonly tf.Tensor3D[];
 
 /** Thrown for images that are not NHWC float32 with 3 channels. */
-export class ImageInputError extends Error {
+export class ImageInputError extends BitModelsError {
   override name = 'ImageInputError';
 }
 

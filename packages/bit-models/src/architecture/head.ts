@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { HEAD, PRELOGITS, ROOT_POOL, unitOutput } from './names.js';
-import { headLayer } from './resnetv2.js';
+import { HEAD, PRELOGITS, ROOT_POOL, unitOutput } from './names';
+import { headLayer } from './resnetv2';
 
 /**
  * A model with a new zero-initialised head of `numClasses` classes on the same backbone (the

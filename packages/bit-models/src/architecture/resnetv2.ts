@@ -6,16 +6,8 @@ import {
   outChannels,
   rootChannels,
   validateArchitecture,
-} from './spec.js';
-import {
-  FINAL_NORM,
-  HEAD,
-  PRELOGITS,
-  ROOT_CONV,
-  ROOT_POOL,
-  unitOutput,
-  unitPrefix,
-} from './names.js';
+} from './spec';
+import { FINAL_NORM, HEAD, PRELOGITS, ROOT_CONV, ROOT_POOL, unitOutput, unitPrefix } from './names';
 
 type SymbolicTensor = tfl.SymbolicTensor;
 

@@ -1,3 +1,4 @@
+import { BitModelsError } from '../errors';
 /** A BiT ResNetV2 architecture: units per block, width multiplier, classes (0 = no head). */
 export interface BiTArchitecture {
   /** Units in each of the four blocks, e.g. [3, 4, 6, 3] for R50. */
@@ -16,7 +17,7 @@ export const DEPTHS = {
 } as const satisfies Record<number, readonly [number, number, number, number]>;
 
 /** Thrown for an architecture that cannot be built (bad name, units or width). */
-export class ArchitectureError extends Error {
+export class ArchitectureError extends BitModelsError {
   override name = 'ArchitectureError';
 }
 

@@ -4,8 +4,9 @@ import {
   outChannels,
   rootChannels,
   validateArchitecture,
-} from '../architecture/spec.js';
-import { FINAL_NORM, HEAD, ROOT_CONV, unitPrefix } from '../architecture/names.js';
+} from '../architecture/spec';
+import { FINAL_NORM, HEAD, ROOT_CONV, unitPrefix } from '../architecture/names';
+import { BitModelsError } from '../errors';
 
 /** A named array of the official layout: checkpoint name and shape. */
 export interface LayoutEntry {
@@ -49,7 +50,7 @@ export function checkpointLayout(arch: BiTArchitecture): LayoutEntry[] {
 }
 
 /** Thrown when a checkpoint's names or shapes do not fit the architecture. */
-export class CheckpointMismatchError extends Error {
+export class CheckpointMismatchError extends BitModelsError {
   override name = 'CheckpointMismatchError';
   constructor(
     readonly file: string,

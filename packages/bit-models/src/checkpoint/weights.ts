@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { HEAD } from '../architecture/names.js';
-import { CheckpointMismatchError, type LayoutEntry } from './layout.js';
+import { HEAD } from '../architecture/names';
+import { CheckpointMismatchError, type LayoutEntry } from './layout';
 
 /** A named float32 array in the official layout (HWIO kernels, 1-D GN params). */
 export interface NamedArray {

@@ -1,6 +1,6 @@
-import type { ByteSource } from './byte-source.js';
-import { checkReadRange } from './byte-source.js';
-import { ByteSourceError } from '../errors.js';
+import type { ByteSource } from './byte-source';
+import { checkReadRange } from './byte-source';
+import { ByteSourceError } from '../errors';
 
 /**
  * A {@link ByteSource} over a `Blob` or browser `File` (Node 20 has `Blob` too). Each read

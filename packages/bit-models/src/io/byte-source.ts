@@ -1,4 +1,4 @@
-import { ByteSourceError } from '../errors.js';
+import { ByteSourceError } from '../errors';
 
 /**
  * Random access to the bytes of a file-like object (local file, browser File/Blob, HTTP URL,

@@ -3,7 +3,7 @@
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
-import type { ByteSink } from './byte-source.js';
+import type { ByteSink } from './byte-source';
 
 /**
  * A {@link ByteSink} writing to a local file (Node only). Bytes go to a temporary file next

@@ -3,9 +3,9 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ByteSource } from './byte-source.js';
-import { checkReadRange } from './byte-source.js';
-import { ByteSourceError } from '../errors.js';
+import type { ByteSource } from './byte-source';
+import { checkReadRange } from './byte-source';
+import { ByteSourceError } from '../errors';
 
 /**
  * A {@link ByteSource} over a local file (Node only): positional reads on one open file

@@ -1,10 +1,10 @@
 /** Isomorphic byte sources and sinks (no Node modules: FileByteSource/FileSink live in node.ts). */
-export type { ByteSource, ByteSink } from './byte-source.js';
-export { checkReadRange } from './byte-source.js';
-export { MemoryByteSource } from './memory-source.js';
-export { BlobByteSource } from './blob-source.js';
-export { HttpRangeByteSource, type HttpRangeByteSourceOptions } from './http-range-source.js';
-export { MemorySink } from './memory-sink.js';
+export type { ByteSource, ByteSink } from './byte-source';
+export { checkReadRange } from './byte-source';
+export { MemoryByteSource } from './memory-source';
+export { BlobByteSource } from './blob-source';
+export { HttpRangeByteSource, type HttpRangeByteSourceOptions } from './http-range-source';
+export { MemorySink } from './memory-sink';
 export {
   backoffMs,
   contentLength,
@@ -22,4 +22,4 @@ export {
   type HttpRequestOptions,
   type ReadBodyOptions,
   type RetryOptions,
-} from './http.js';
+} from './http';

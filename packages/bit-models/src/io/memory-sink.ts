@@ -1,4 +1,4 @@
-import type { ByteSink } from './byte-source.js';
+import type { ByteSink } from './byte-source';
 
 /** A {@link ByteSink} that collects everything written into one `Uint8Array`. */
 export class MemorySink implements ByteSink {

@@ -1,5 +1,5 @@
-import type { ByteSource } from './byte-source.js';
-import { checkReadRange } from './byte-source.js';
+import type { ByteSource } from './byte-source';
+import { checkReadRange } from './byte-source';
 
 /** A {@link ByteSource} over bytes already in memory (reads return views, no copies). */
 export class MemoryByteSource implements ByteSource {

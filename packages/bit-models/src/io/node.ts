@@ -1,3 +1,3 @@
 /** Node-only byte source and sink (import from src/node.ts only). */
-export { FileByteSource } from './file-source.js';
-export { FileSink } from './file-sink.js';
+export { FileByteSource } from './file-source';
+export { FileSink } from './file-sink';

@@ -1,8 +1,9 @@
+import { BitModelsError } from '../errors';
 /** Built-in label sets: ImageNet-1k and ImageNet-21k class names in BiT order. */
 export type BuiltinLabelSet = 'imagenet1k' | 'imagenet21k';
 
 /** Thrown for an unknown label set or a label file that does not fit the model. */
-export class LabelsError extends Error {
+export class LabelsError extends BitModelsError {
   override name = 'LabelsError';
 }
 
@@ -22,11 +23,9 @@ export function registerLabels(name: string, load: () => Promise<string[]>): voi
   cache.delete(name);
 }
 
-registerLabels('imagenet1k', async () =>
-  parseLabels((await import('./data/imagenet1k.js')).default),
-);
+registerLabels('imagenet1k', async () => parseLabels((await import('./data/imagenet1k')).default));
 registerLabels('imagenet21k', async () =>
-  parseLabels((await import('./data/imagenet21k.js')).default),
+  parseLabels((await import('./data/imagenet21k')).default),
 );
 
 /** Names of the registered label sets. */

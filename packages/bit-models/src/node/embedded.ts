@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { ZooEntry } from '../zoo/registry.js';
+import type { ZooEntry } from '../zoo/registry';
 
 /**
  * Path of an embedded zoo entry's checkpoint: `assets/<url>` in this package (beside dist/ when

@@ -1,8 +1,8 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { exportNpz } from '../api/export.js';
-import { saveTfjs } from '../formats/tfjs/index.js';
-import { fileSystemHandler } from '../formats/tfjs/node.js';
-import { FileSink } from '../io/node.js';
+import { exportNpz } from '../api/export';
+import { saveTfjs } from '../formats/tfjs/index';
+import { fileSystemHandler } from '../formats/tfjs/node';
+import { FileSink } from '../io/node';
 
 /** Options of {@link saveBiT}. */
 export interface SaveBiTOptions {

@@ -1,9 +1,6 @@
-import {
-  type BiTArchitecture,
-  countParameters,
-  parseArchitectureName,
-} from '../architecture/spec.js';
-import { registerLabels } from '../labels/index.js';
+import { type BiTArchitecture, countParameters, parseArchitectureName } from '../architecture/spec';
+import { BitModelsError } from '../errors';
+import { registerLabels } from '../labels/index';
 
 /** The Fashion-MNIST classes the embedded model was pre-trained on (labels 0-4). */
 export const FASHION_MNIST_UPSTREAM_CLASSES = [
@@ -38,7 +35,7 @@ export interface ZooEntry {
 }
 
 /** Thrown for a model name the zoo does not know. */
-export class UnknownModelError extends Error {
+export class UnknownModelError extends BitModelsError {
   override name = 'UnknownModelError';
 }
 

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deflateSync } from 'fflate';
-import type { ByteSource } from '../../src/io/byte-source.js';
+import type { ByteSource } from '../../src/io/byte-source';
 
 /** Bitwise CRC-32 (slow, obviously correct). */
 export function crc32Reference(bytes: Uint8Array): number {

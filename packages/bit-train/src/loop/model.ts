@@ -2,6 +2,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import {
+  checkpointNames,
   getBiTMetadata,
   inferArchitecture,
   modelWeights,
@@ -12,10 +13,10 @@ import {
 import { TrainConfigError } from '../errors';
 import type { TrainableWeight } from '../optimizer/momentum-sgd';
 
-/** Layer name of the classification head (a dense layer). */
-export const HEAD_LAYER = 'resnet/head/conv2d';
-/** Layer name of the pre-logits (global mean pool). */
-export const PRELOGITS_LAYER = 'resnet/prelogits';
+/** Layer name of the classification head (a dense layer); @bit/models' `checkpointNames` owns it. */
+export const HEAD_LAYER = checkpointNames.HEAD;
+/** Layer name of the pre-logits (global mean pool), from @bit/models' `checkpointNames`. */
+export const PRELOGITS_LAYER = checkpointNames.PRELOGITS;
 
 /** The head layer of a BiT model, or undefined when it has none. */
 export function findHead(model: tfl.LayersModel): tfl.layers.Layer | undefined {

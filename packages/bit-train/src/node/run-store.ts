@@ -70,6 +70,19 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/**
+ * True when `dir` holds a run (the layout above): a checkpoint (`checkpoint/state.json`, or one
+ * left aside by an interrupted swap), a finished model (`model/model.json`) or `metrics.jsonl`.
+ * False for a missing folder, a file, or a folder of anything else.
+ */
+export async function isRunFolder(dir: string): Promise<boolean> {
+  const paths = runPaths(dir);
+  if ((await exists(paths.state)) || (await exists(join(paths.model, 'model.json')))) return true;
+  if (await exists(paths.metrics)) return true;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.some((n) => n.startsWith(`.${RUN_FILES.checkpoint}.old-`));
+}
+
 async function writeSynced(path: string, text: string): Promise<void> {
   const fh = await open(path, 'w');
   try {

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { DataArgumentError } from '../../errors';
+import { sameSplit } from '../../sources/splits';
 import type { DataSource, SourceOpenOptions, SourcePlugin } from '../../sources/types';
 import { ArraySource } from '../../sources/view';
 import type { DecoderPreference } from '../decode';
@@ -26,7 +27,7 @@ async function splitDirectory(
   const splits = subs.filter((s) => SPLIT_FOLDERS.includes(s.toLowerCase()));
   if (splits.length === 0) return { dir: root, ...(split ? { split } : {}) };
   const wanted = split ?? 'train';
-  const found = splits.find((s) => s.toLowerCase() === wanted.toLowerCase());
+  const found = splits.find((s) => sameSplit(s, wanted));
   if (!found) {
     throw new DataArgumentError(
       `image folder ${root}: no "${wanted}" split folder (found: ${splits.join(', ')})`,

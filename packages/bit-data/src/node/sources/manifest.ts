@@ -15,6 +15,7 @@ import { ArraySource } from '../../sources/view';
 import type { DecoderPreference } from '../decode';
 import { fileImage, isDirectory, isFile } from './fs-utils';
 import { validateSource } from './validate';
+import { sameSplit } from '../../sources/splits';
 
 const MANIFEST_NAME = /\.(csv|jsonl|ndjson)$/i;
 
@@ -51,7 +52,7 @@ export async function openManifest(
   const hasSplit = entries.some((e) => e.split !== undefined);
   const split = hasSplit ? (options.split ?? 'train') : options.split;
   if (hasSplit) {
-    entries = entries.filter((e) => e.split === split);
+    entries = entries.filter((e) => e.split !== undefined && sameSplit(e.split, split!));
     if (entries.length === 0)
       throw new DataFormatError(`${file}: no rows with split "${split}"`, file);
   }

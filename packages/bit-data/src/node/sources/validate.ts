@@ -65,6 +65,7 @@ export async function validateSource(
   const sub = subsetSource(source, keep);
   const meta = { ...sub.metadata, skipped: [...source.metadata.skipped, ...skipped] };
   if (uniform) Object.assign(meta, { height: minSize![0], width: minSize![1] });
+  if (minSize) Object.assign(meta, { minSize, maxSize });
   const validated: DataSource = {
     metadata: meta,
     size: sub.size,

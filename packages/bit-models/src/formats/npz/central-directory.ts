@@ -2,8 +2,8 @@
  * Reading the zip end records and central directory of an .npz, refusing anything that
  * points outside the file or claims more than the file can hold, before allocating for it.
  */
-import type { ByteSource } from '../../io/byte-source.js';
-import { CheckpointFormatError } from '../../errors.js';
+import type { ByteSource } from '../../io/byte-source';
+import { CheckpointFormatError } from '../../errors';
 import {
   CENTRAL_HEADER_SIZE,
   EOCD_SIZE,
@@ -16,7 +16,7 @@ import {
   ZIP64_EOCD_SIZE,
   ZIP64_EXTRA_ID,
   ZIP64_LOCATOR_SIZE,
-} from './zip-format.js';
+} from './zip-format';
 
 /** One member as the central directory describes it. */
 export interface CentralEntry {

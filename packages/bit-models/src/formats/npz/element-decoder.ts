@@ -2,8 +2,8 @@
  * Streams .npy array data (any chunking) straight into its final, preallocated typed array,
  * converting dtype and byte order on the way.
  */
-import { float16Table } from './float16.js';
-import type { NpyDtype } from './npy-header.js';
+import { float16Table } from './float16';
+import type { NpyDtype } from './npy-header';
 
 /** Host byte order: true on every platform tfjs runs on, but checked anyway. */
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

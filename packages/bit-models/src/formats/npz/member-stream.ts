@@ -4,10 +4,10 @@
  * is stopped at once, and a running CRC-32.
  */
 import { Inflate } from 'fflate';
-import type { ByteSource } from '../../io/byte-source.js';
-import { CheckpointFormatError } from '../../errors.js';
-import { crc32 } from './crc32.js';
-import { METHOD_STORED } from './zip-format.js';
+import type { ByteSource } from '../../io/byte-source';
+import { CheckpointFormatError } from '../../errors';
+import { crc32 } from './crc32';
+import { METHOD_STORED } from './zip-format';
 
 /** Where a member's data lies and what it should inflate to. */
 export interface MemberLocation {

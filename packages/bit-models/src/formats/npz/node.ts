@@ -1,9 +1,9 @@
 /** Node-only .npz conveniences (file paths). Export from src/node.ts only. */
-import { FileByteSource } from '../../io/file-source.js';
-import { FileSink } from '../../io/file-sink.js';
-import { openNpz, type NpzArchive } from './read.js';
-import type { OpenNpzOptions } from './types.js';
-import { writeNpz, type NpzWriteArray, type WriteNpzOptions } from './write.js';
+import { FileByteSource } from '../../io/file-source';
+import { FileSink } from '../../io/file-sink';
+import { openNpz, type NpzArchive } from './read';
+import type { OpenNpzOptions } from './types';
+import { writeNpz, type NpzWriteArray, type WriteNpzOptions } from './write';
 
 /**
  * Opens the .npz file at `path` (see `openNpz`); `archive.close()` closes the file.

@@ -2,20 +2,20 @@
  * Reading .npz archives (numpy's savez / savez_compressed) from any ByteSource, member by
  * member, never holding the whole file in memory.
  */
-import type { ByteSource } from '../../io/byte-source.js';
-import { CheckpointFormatError } from '../../errors.js';
-import { readCentralDirectory, type CentralEntry } from './central-directory.js';
-import { ElementDecoder } from './element-decoder.js';
-import { streamMember, type MemberLocation } from './member-stream.js';
-import { isNpyHeader, parseNpyHeader, peekNpyHeaderLength, type NpyHeader } from './npy-header.js';
-import type { NpyArray, NpyRawArray, NpzEntry, OpenNpzOptions } from './types.js';
+import type { ByteSource } from '../../io/byte-source';
+import { CheckpointFormatError } from '../../errors';
+import { readCentralDirectory, type CentralEntry } from './central-directory';
+import { ElementDecoder } from './element-decoder';
+import { streamMember, type MemberLocation } from './member-stream';
+import { isNpyHeader, parseNpyHeader, peekNpyHeaderLength, type NpyHeader } from './npy-header';
+import type { NpyArray, NpyRawArray, NpzEntry, OpenNpzOptions } from './types';
 import {
   LOCAL_HEADER_SIZE,
   MAX_DEFLATE_RATIO,
   METHOD_DEFLATED,
   METHOD_STORED,
   SIG_LOCAL,
-} from './zip-format.js';
+} from './zip-format';
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
 /** Bytes read past a local header to catch the .npy header in the same request. */

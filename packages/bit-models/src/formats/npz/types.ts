@@ -1,6 +1,6 @@
-import type { NpyDtype } from './npy-header.js';
+import type { NpyDtype } from './npy-header';
 
-export type { NpyDtype } from './npy-header.js';
+export type { NpyDtype } from './npy-header';
 
 /** One array (member `<name>.npy`) of an .npz archive, known from its headers. */
 export interface NpzEntry {

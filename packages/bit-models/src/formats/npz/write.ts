@@ -5,12 +5,12 @@
  * when the archive needs them. Streams member by member; 64-bit offsets throughout.
  */
 import { Deflate } from 'fflate';
-import type { ByteSink } from '../../io/byte-source.js';
-import { MemorySink } from '../../io/memory-sink.js';
-import { NpzWriteError } from '../../errors.js';
-import { crc32 } from './crc32.js';
-import { float32ToFloat16, numberToFloat16Bits } from './float16.js';
-import { buildNpyHeader, MAX_NPY_ELEMENTS, npyItemSize, type NpyDtype } from './npy-header.js';
+import type { ByteSink } from '../../io/byte-source';
+import { MemorySink } from '../../io/memory-sink';
+import { NpzWriteError } from '../../errors';
+import { crc32 } from './crc32';
+import { float32ToFloat16, numberToFloat16Bits } from './float16';
+import { buildNpyHeader, MAX_NPY_ELEMENTS, npyItemSize, type NpyDtype } from './npy-header';
 import {
   CENTRAL_HEADER_SIZE,
   dosDateTime,
@@ -30,7 +30,7 @@ import {
   ZIP64_LOCATOR_SIZE,
   ZIP64_VERSION,
   ZIP_FILECOUNT_LIMIT,
-} from './zip-format.js';
+} from './zip-format';
 
 /** One array to write. */
 export interface NpzWriteArray {

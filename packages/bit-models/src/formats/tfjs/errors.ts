@@ -1,4 +1,5 @@
 /** Typed errors of the TF.js LayersModel format (model.json + binary weight shards). */
+import { BitModelsError } from '../../errors';
 
 /** Why a TF.js model could not be saved or loaded. */
 export type TfjsFormatErrorCode =
@@ -29,7 +30,7 @@ export type TfjsFormatErrorCode =
  * A TF.js model (model.json + shards) could not be saved or loaded. `path` names the
  * file, directory or URL concerned (model.json, a shard, the target directory).
  */
-export class TfjsFormatError extends Error {
+export class TfjsFormatError extends BitModelsError {
   override readonly name = 'TfjsFormatError';
   /** Machine-readable reason. */
   readonly code: TfjsFormatErrorCode;
@@ -42,7 +43,11 @@ export class TfjsFormatError extends Error {
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`tfjs model "${path}": ${detail} [${code}]`, options);
+    // Writing a model can fail for want of disk space: that is not the input's fault.
+    super(`tfjs model "${path}": ${detail} [${code}]`, {
+      cause: options?.cause,
+      inputError: code !== 'write-failed',
+    });
     this.code = code;
     this.path = path;
   }

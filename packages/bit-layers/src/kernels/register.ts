@@ -4,7 +4,13 @@
  * imports the backend).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import {
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  MaxPoolGrad,
+  type KernelConfig,
+  type KernelFunc,
+} from '@tensorflow/tfjs-core';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { maxPoolGradConfig } from './max-pool-grad';
@@ -29,15 +35,15 @@ interface TrainingKernel {
 const TRAINING_KERNELS: readonly TrainingKernel[] = [
   // Missing in tfjs-backend-wasm 4.22 (tensorflow/tfjs#8474).
   {
-    kernelName: 'Conv2DBackpropFilter',
+    kernelName: Conv2DBackpropFilter,
     reason: 'missing',
     make: () => conv2DBackpropFilterConfig,
   },
   // The native one gives wrong gradients when a window has only negative inputs.
-  { kernelName: 'MaxPoolGrad', reason: 'wrong', make: () => maxPoolGradConfig },
+  { kernelName: MaxPoolGrad, reason: 'wrong', make: () => maxPoolGradConfig },
   // The native one is a plain loop; stride 1 runs as an XNNPACK convolution instead.
   {
-    kernelName: 'Conv2DBackpropInput',
+    kernelName: Conv2DBackpropInput,
     reason: 'slow',
     make: (native) => makeConv2DBackpropInputConfig(native),
   },

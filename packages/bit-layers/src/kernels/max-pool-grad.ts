@@ -9,6 +9,7 @@
  * are bit-identical to the cpu backend. A plain loop over the heap arrays: cheap next to convs.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { MaxPoolGrad } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import {
   asWasmBackend,
@@ -17,7 +18,7 @@ import {
   type WasmBackendLike,
 } from './wasm-backend';
 
-const KERNEL = 'MaxPoolGrad';
+const KERNEL = MaxPoolGrad;
 
 /** Computes dx of an NHWC 2-D max pool from its input and dy; returns a new heap tensor. */
 export function maxPoolGradWasm(

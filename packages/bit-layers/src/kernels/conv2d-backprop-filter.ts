@@ -11,7 +11,15 @@
  *   single-"image" inputs [Cin, H, W, N] and dy as a filter [oh, ow, N, Cout] dilated by
  *   the stride, a VALID-after-padding convolution gives dW as [Cin, kh, kw, Cout].
  */
-import * as tf from '@tensorflow/tfjs-core';
+import {
+  BatchMatMul,
+  Concat,
+  Conv2D,
+  Conv2DBackpropFilter,
+  PadV2,
+  Slice,
+  Transpose,
+} from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import {
   asWasmBackend,
@@ -20,16 +28,15 @@ import {
   WasmKernelError,
   type WasmBackendLike,
 } from './wasm-backend';
+import { convInfoOf, type ConvInfo } from './conv-info';
 
-const KERNEL = 'Conv2DBackpropFilter';
+const KERNEL = Conv2DBackpropFilter;
 
 /** Largest N*oh*ow for which the per-tap plan is used for a stride-1 k×k filter. */
 const PER_TAP_MAX_POSITIONS = 1024;
 
 /** The plans this kernel can use; exposed for tests and benchmarks. */
 export type FilterGradPlan = 'matmul' | 'taps' | 'dilated-conv';
-
-type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
 /** Picks the plan the kernel uses for a convolution (see the file comment). */
 export function chooseFilterGradPlan(info: ConvInfo): FilterGradPlan {
@@ -54,10 +61,10 @@ export function chooseFilterGradPlan(info: ConvInfo): FilterGradPlan {
 /** dW = x^T dy for a 1x1 stride-1 unpadded convolution. */
 function viaMatMul(x: TensorInfo, dy: TensorInfo, info: ConvInfo, ops: Intermediates): TensorInfo {
   const positions = info.batchSize * info.inHeight * info.inWidth;
-  const xt = ops.run('Transpose', { x }, { perm: [3, 0, 1, 2] });
+  const xt = ops.run(Transpose, { x }, { perm: [3, 0, 1, 2] });
   const a = ops.reshape(xt, [info.inChannels, positions]);
   const b = ops.reshape(dy, [positions, info.outChannels]);
-  return ops.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
+  return ops.run(BatchMatMul, { a, b }, { transposeA: false, transposeB: false });
 }
 
 /** Pads x with the convolution's leading pads and enough trailing pads for every tap. */
@@ -74,26 +81,26 @@ function padForTaps(x: TensorInfo, info: ConvInfo, ops: Intermediates): TensorIn
     [left, right],
     [0, 0],
   ];
-  return ops.run('PadV2', { x }, { paddings, constantValue: 0 });
+  return ops.run(PadV2, { x }, { paddings, constantValue: 0 });
 }
 
 /** dW[i, j] = slice_ij(x)^T dy for each tap (i, j) of a stride-1 filter. */
 function viaTaps(x: TensorInfo, dy: TensorInfo, info: ConvInfo, ops: Intermediates): TensorInfo {
   const { batchSize: n, outHeight: oh, outWidth: ow, inChannels: cin, outChannels: cout } = info;
-  const xt = ops.run('Transpose', { x: padForTaps(x, info, ops) }, { perm: [3, 0, 1, 2] });
+  const xt = ops.run(Transpose, { x: padForTaps(x, info, ops) }, { perm: [3, 0, 1, 2] });
   const b = ops.reshape(dy, [n * oh * ow, cout]);
   const taps: TensorInfo[] = [];
   for (let i = 0; i < info.filterHeight; i++) {
     for (let j = 0; j < info.filterWidth; j++) {
-      const xs = ops.run('Slice', { x: xt }, { begin: [0, 0, i, j], size: [cin, n, oh, ow] });
+      const xs = ops.run(Slice, { x: xt }, { begin: [0, 0, i, j], size: [cin, n, oh, ow] });
       const a = ops.reshape(xs, [cin, n * oh * ow]);
-      const ab = ops.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
+      const ab = ops.run(BatchMatMul, { a, b }, { transposeA: false, transposeB: false });
       taps.push(ops.reshape(ab, [cin, cout]));
     }
   }
   if (taps.length === 1) return taps[0];
   // The wasm Concat kernel takes its inputs as an array (as the engine passes them).
-  return ops.run('Concat', taps as unknown as Record<string, TensorInfo>, { axis: 0 });
+  return ops.run(Concat, taps as unknown as Record<string, TensorInfo>, { axis: 0 });
 }
 
 /** dW via one dilated convolution with x and dy in each other's roles. */
@@ -118,10 +125,10 @@ function viaDilatedConv(
       info.inWidth + Math.min(0, right),
       info.inChannels,
     ];
-    input = ops.run('Slice', { x }, { begin: [0, 0, 0, 0], size });
+    input = ops.run(Slice, { x }, { begin: [0, 0, 0, 0], size });
   }
-  const xt = ops.run('Transpose', { x: input }, { perm: [3, 1, 2, 0] });
-  const filter = ops.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+  const xt = ops.run(Transpose, { x: input }, { perm: [3, 1, 2, 0] });
+  const filter = ops.run(Transpose, { x: dy }, { perm: [1, 2, 0, 3] });
   const pad = [
     [0, 0],
     [top, Math.max(0, bottom)],
@@ -135,40 +142,16 @@ function viaDilatedConv(
     dilations: [sh, sw],
     dimRoundingMode: null as unknown as string,
   };
-  const dw = ops.run('Conv2D', { x: xt, filter }, attrs);
-  return ops.run('Transpose', { x: dw }, { perm: [1, 2, 0, 3] });
+  const dw = ops.run(Conv2D, { x: xt, filter }, attrs);
+  return ops.run(Transpose, { x: dw }, { perm: [1, 2, 0, 3] });
 }
 
-/** Validates the kernel's inputs and attributes and computes the convolution's geometry. */
-function convInfoOf(x: TensorInfo, dy: TensorInfo, attrs: NamedAttrMap): ConvInfo {
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as Record<
-    string,
-    unknown
-  >;
-  if (dataFormat != null && dataFormat !== 'NHWC') {
-    throw new WasmKernelError(`${KERNEL}: dataFormat '${String(dataFormat)}' unsupported (NHWC)`);
-  }
-  if (x.shape.length !== 4 || dy.shape.length !== 4) {
-    throw new WasmKernelError(`${KERNEL}: x [${x.shape}] and dy [${dy.shape}] must be rank 4`);
-  }
+/** Validates x and dy (float32) and computes the convolution's geometry. */
+function filterConvInfo(x: TensorInfo, dy: TensorInfo, attrs: NamedAttrMap): ConvInfo {
   if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
     throw new WasmKernelError(`${KERNEL}: x and dy must be float32 (${x.dtype}, ${dy.dtype})`);
   }
-  const fShape = filterShape as [number, number, number, number];
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    fShape,
-    strides as number | [number, number],
-    1,
-    pad as 'same' | 'valid' | number,
-    dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-  );
-  if (!tf.util.arraysEqual(info.outShape, dy.shape)) {
-    throw new WasmKernelError(
-      `${KERNEL}: dy shape [${dy.shape}] does not match the convolution output [${info.outShape}]`,
-    );
-  }
-  return info;
+  return convInfoOf(KERNEL, x.shape, attrs.filterShape as number[], dy, attrs);
 }
 
 /** Computes dW (shape `filterShape`, HWIO) of an NHWC conv2d from its input x and dy. */
@@ -179,7 +162,7 @@ export function conv2DBackpropFilterWasm(
   backend: WasmBackendLike,
   plan?: FilterGradPlan,
 ): TensorInfo {
-  const info = convInfoOf(x, dy, attrs);
+  const info = filterConvInfo(x, dy, attrs);
   const ops = new Intermediates(backend);
   try {
     const chosen = plan ?? chooseFilterGradPlan(info);

@@ -4,14 +4,22 @@
  * backend's own kernels from inside another kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Reshape } from '@tensorflow/tfjs-core';
+import { BitLayersError } from '../errors';
 import type { DataId, DataType, NamedAttrMap, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
 
 /** The name tfjs-backend-wasm registers its kernels under. */
 export const WASM_BACKEND_NAME = 'wasm';
 
-/** Thrown when a training kernel gets a backend, input or attribute it cannot handle. */
-export class WasmKernelError extends Error {
-  override name = 'WasmKernelError';
+/**
+ * Thrown when a training kernel gets a backend, input or attribute it cannot handle: a bug or
+ * an unsupported set-up, not the user's input (`inputError` is false).
+ */
+export class WasmKernelError extends BitLayersError {
+  constructor(message: string) {
+    super(message, { inputError: false });
+    this.name = 'WasmKernelError';
+  }
 }
 
 /** The methods of tfjs-backend-wasm's `BackendWasm` that the training kernels call. */
@@ -76,7 +84,7 @@ export class Intermediates {
 
   /** A reshaped view of `x` (shares its data; counted as an intermediate). */
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
-    return this.run('Reshape', { x }, { shape });
+    return this.run(Reshape, { x }, { shape });
   }
 
   /** Frees every intermediate except those in `keep`. */

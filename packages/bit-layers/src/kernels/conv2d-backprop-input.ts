@@ -5,7 +5,7 @@
  * the filter rotated by 180 degrees and its in/out channels swapped, which this kernel runs
  * on the backend's XNNPACK `Conv2D`. Strided convolutions go to the native kernel.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import { Conv2D, Conv2DBackpropInput, Reverse, Transpose } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import {
   asWasmBackend,
@@ -14,10 +14,9 @@ import {
   WasmKernelError,
   type WasmBackendLike,
 } from './wasm-backend';
+import { convInfoOf, type ConvInfo } from './conv-info';
 
-const KERNEL = 'Conv2DBackpropInput';
-
-type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+const KERNEL = Conv2DBackpropInput;
 
 /** Whether dx of this convolution can be computed as a stride-1 convolution here. */
 export function canRunAsConvolution(info: ConvInfo): boolean {
@@ -30,36 +29,6 @@ export function canRunAsConvolution(info: ConvInfo): boolean {
     Math.max(top, bottom) < info.filterHeight &&
     Math.max(left, right) < info.filterWidth
   );
-}
-
-/** Geometry of the forward convolution whose dx is asked for, validated. */
-function convInfoOf(dy: TensorInfo, filter: TensorInfo, attrs: NamedAttrMap): ConvInfo {
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as Record<
-    string,
-    unknown
-  >;
-  if (dataFormat != null && dataFormat !== 'NHWC') {
-    throw new WasmKernelError(`${KERNEL}: dataFormat '${String(dataFormat)}' unsupported (NHWC)`);
-  }
-  if (dy.shape.length !== 4 || filter.shape.length !== 4) {
-    throw new WasmKernelError(
-      `${KERNEL}: dy [${dy.shape}] and filter [${filter.shape}] must be rank 4`,
-    );
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    strides as number | [number, number],
-    1,
-    pad as 'same' | 'valid' | number,
-    dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-  );
-  if (!tf.util.arraysEqual(info.outShape, dy.shape)) {
-    throw new WasmKernelError(
-      `${KERNEL}: dy shape [${dy.shape}] does not match the convolution output [${info.outShape}]`,
-    );
-  }
-  return info;
 }
 
 /** dx of a stride-1 NHWC convolution as a convolution of dy with the rotated filter. */
@@ -75,8 +44,8 @@ export function conv2DBackpropInputAsConv(
     const kh = info.filterHeight;
     const kw = info.filterWidth;
     let rotated = filter;
-    if (kh > 1 || kw > 1) rotated = ops.run('Reverse', { x: filter }, { dims: [0, 1] });
-    const swapped = ops.run('Transpose', { x: rotated }, { perm: [0, 1, 3, 2] });
+    if (kh > 1 || kw > 1) rotated = ops.run(Reverse, { x: filter }, { dims: [0, 1] });
+    const swapped = ops.run(Transpose, { x: rotated }, { perm: [0, 1, 3, 2] });
     const pad = [
       [0, 0],
       [kh - 1 - top, kh - 1 - bottom],
@@ -84,7 +53,7 @@ export function conv2DBackpropInputAsConv(
       [0, 0],
     ];
     const attrs: NamedAttrMap = { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] };
-    const dx = ops.run('Conv2D', { x: dy, filter: swapped }, attrs);
+    const dx = ops.run(Conv2D, { x: dy, filter: swapped }, attrs);
     ops.dispose([dx]);
     return dx;
   } catch (e) {
@@ -105,7 +74,13 @@ export function makeConv2DBackpropInputConfig(fallback: KernelFunc | undefined):
       throw new WasmKernelError(`${KERNEL}: inputs dy and filter are required`);
     }
     const wasm = asWasmBackend(backend, KERNEL);
-    const info = convInfoOf(dy, filter, attrs ?? {});
+    const info = convInfoOf(
+      KERNEL,
+      (attrs ?? {}).inputShape as number[],
+      filter.shape,
+      dy,
+      attrs ?? {},
+    );
     if (canRunAsConvolution(info) && dy.dtype === 'float32' && filter.dtype === 'float32') {
       return conv2DBackpropInputAsConv(dy, filter, info, wasm);
     }

@@ -1,0 +1,13 @@
+/**
+ * @bit/layers/kernels: the training kernels tfjs-backend-wasm 4.22 lacks or gets wrong
+ * (`Conv2DBackpropFilter`, `MaxPoolGrad`) or runs too slowly (`Conv2DBackpropInput`), registered
+ * by whoever picks the backend (an application, a test): import `@tensorflow/tfjs-backend-wasm`,
+ * then call `registerWasmTrainingKernels()`. Works through tfjs-core's kernel registry only; it
+ * never imports a backend.
+ */
+export {
+  registerWasmTrainingKernels,
+  WASM_TRAINING_KERNEL_NAMES,
+  type WasmTrainingKernelOptions,
+} from './register';
+export { WasmKernelError } from './wasm-backend';
