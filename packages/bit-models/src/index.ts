@@ -45,10 +45,24 @@ export {
 } from './api/predict';
 export {
   loadBiT,
+  resolveSource,
+  resolveUrl,
+  isModelJsonUrl,
   modelFromArrays,
   modelFromNpz,
   zooUrl,
   type BiTSource,
   type LoadBiTOptions,
-} from './api/load';
-export { exportNpz, type ExportNpzOptions } from './api/export';
+} from './api/load.js';
+export {
+  finishLoad,
+  withNewHead,
+  artifactsWithNewHead,
+  baseName,
+  type ResolvedCheckpoint,
+  type CheckpointPayload,
+  type FinishOptions,
+} from './api/pipeline.js';
+export { ProgressByteSource } from './api/progress-source.js';
+export { embeddedAssetUrl, EmbeddedModelError } from './api/embedded.js';
+export { exportNpz, type ExportNpzOptions } from './api/export.js';

@@ -4,7 +4,11 @@ import { headLayer } from './resnetv2';
 
 /**
  * A model with a new zero-initialised head of `numClasses` classes on the same backbone (the
- * backbone's weights are shared, not copied). `numClasses` 0 removes the head.
+ * backbone's weights move to the new model, they are not copied). `numClasses` 0 removes the
+ * head. The old head's weights are disposed: `model` is consumed — use (and later dispose) only
+ * the model returned.
+ * @example
+ *   const model = replaceHead(await loadBiT('BiT-M-R50x1'), 5); // the 21843-class head is freed
  */
 export function replaceHead(model: tfl.LayersModel, numClasses: number): tfl.LayersModel {
   if (!Number.isInteger(numClasses) || numClasses < 0) {
@@ -16,6 +20,8 @@ export function replaceHead(model: tfl.LayersModel, numClasses: number): tfl.Lay
   const outputs =
     numClasses > 0 ? (headLayer(numClasses).apply(prelogits) as tfl.SymbolicTensor) : prelogits;
   const out = tfl.model({ inputs: model.inputs, outputs, name: model.name });
+  const oldHead = model.layers.find((l) => l.name === HEAD);
+  if (oldHead && oldHead.weights.length > 0) oldHead.dispose();
   const meta = model.getUserDefinedMetadata() as Record<string, any> | undefined;
   if (meta?.bit) {
     out.setUserDefinedMetadata({

@@ -1,18 +1,25 @@
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { loadBiT as loadBiTAnywhere, modelFromNpz, type LoadBiTOptions } from '../api/load.js';
-import { getBiTMetadata, setBiTMetadata } from '../api/metadata.js';
-import { replaceHead } from '../architecture/head.js';
+import {
+  isModelJsonUrl,
+  resolveSource as resolveAnywhere,
+  resolveUrl,
+  type BiTSource,
+  type LoadBiTOptions,
+} from '../api/load.js';
+import { baseName, finishLoad, type ResolvedCheckpoint } from '../api/pipeline.js';
 import type { DownloadProgress } from '../download/index.js';
 import { downloadCheckpoint } from '../download/node.js';
 import { CheckpointFormatError } from '../errors.js';
 import { openNpz } from '../formats/npz/index.js';
-import { loadTfjs } from '../formats/tfjs/index.js';
+import { MODEL_JSON, sniffTfjs } from '../formats/tfjs/index.js';
 import { fileSystemHandler } from '../formats/tfjs/node.js';
 import { FileByteSource } from '../io/node.js';
-import { embeddedCheckpointPath } from './embedded.js';
 import { getModelEntry, hasModel } from '../zoo/registry.js';
+import { embeddedAssetPath } from './embedded.js';
+import { isRunFolder, readRunFolder } from './run-folder.js';
 
 /** Options of the Node {@link loadBiT}: the isomorphic ones plus the download cache. */
 export interface NodeLoadBiTOptions extends LoadBiTOptions {
@@ -24,18 +31,23 @@ export interface NodeLoadBiTOptions extends LoadBiTOptions {
   env?: Record<string, string | undefined>;
 }
 
-async function exists(path: string) {
+/** A model source in Node: everything the isomorphic loader takes, plus paths and `file:` URLs. */
+export type NodeBiTSource = BiTSource;
+
+async function statOrNull(path: string) {
   return stat(path).then(
     (s) => s,
     () => null,
   );
 }
 
-async function head(path: string, n = 64): Promise<Uint8Array> {
+const HEAD_BYTES = 64 * 1024;
+
+async function head(path: string): Promise<Uint8Array> {
   const fh = await open(path, 'r');
   try {
-    const buf = new Uint8Array(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    const buf = new Uint8Array(HEAD_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
     return buf.subarray(0, bytesRead);
   } finally {
     await fh.close();
@@ -48,59 +60,86 @@ export async function verifyNpzFile(path: string): Promise<void> {
   await archive.close();
 }
 
-async function fromTfjs(dir: string, options: LoadBiTOptions): Promise<tfl.LayersModel> {
-  let model = await loadTfjs(fileSystemHandler(dir));
-  if (options.labels !== undefined) {
-    const meta = getBiTMetadata(model);
-    if (meta) setBiTMetadata(model, { ...meta, labels: options.labels });
+/** A file or folder on disk, resolved: .npz, TF.js model.json / folder, or run folder. */
+async function resolvePath(path: string): Promise<ResolvedCheckpoint | null> {
+  const st = await statOrNull(path);
+  if (st === null) return null;
+  if (st.isDirectory()) {
+    if (await isRunFolder(path)) {
+      const run = await readRunFolder(path);
+      if (run.kind === 'model') {
+        return { name: run.name, payload: { format: 'tfjs', handler: fileSystemHandler(run.dir) } };
+      }
+      return {
+        name: run.name,
+        payload: { format: 'npz', bytes: await FileByteSource.open(run.weights, run.name) },
+        labels: run.classes,
+        ...(run.resolution !== undefined ? { resolution: run.resolution } : {}),
+      };
+    }
+    if ((await statOrNull(join(path, MODEL_JSON)))?.isFile()) {
+      return { name: baseName(path), payload: { format: 'tfjs', handler: fileSystemHandler(path) } };
+    }
+    throw new CheckpointFormatError(
+      'not-a-checkpoint',
+      path,
+      undefined,
+      'a folder that is neither a TF.js model (model.json) nor a fine-tuning run folder (model/, checkpoint/)',
+    );
   }
-  const meta = getBiTMetadata(model);
-  if (options.numClasses !== undefined && options.numClasses !== meta?.architecture.numClasses) {
-    model = replaceHead(model, options.numClasses);
+  const bytes = await head(path);
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
+    return { name: baseName(path), payload: { format: 'npz', bytes: await FileByteSource.open(path) } };
   }
-  return model;
+  if (sniffTfjs(path, bytes)) {
+    return { name: baseName(path), payload: { format: 'tfjs', handler: fileSystemHandler(path) } };
+  }
+  throw new CheckpointFormatError(
+    'not-a-checkpoint',
+    path,
+    undefined,
+    'neither an .npz (zip) checkpoint nor a TF.js model.json',
+  );
 }
 
 /**
- * Loads a BiT model in Node: a local .npz, a TF.js model folder or model.json (e.g. a
- * fine-tuning run folder), a zoo name or URL (downloaded once into the cache, resumable), or
- * anything the isomorphic `loadBiT` takes. The architecture comes from the checkpoint itself.
+ * Step one of the load pipeline in Node: paths (an .npz, a TF.js model.json or folder, a
+ * fine-tuning run folder) and `file:` URLs; embedded zoo entries from the package's `assets/`;
+ * other zoo names and .npz URLs downloaded once into the disk cache; model.json URLs and
+ * everything else as in the isomorphic `resolveSource`.
  */
-export async function loadBiT(
-  source: Parameters<typeof loadBiTAnywhere>[0],
+export async function resolveNodeSource(
+  source: NodeBiTSource,
   options: NodeLoadBiTOptions = {},
-): Promise<tfl.LayersModel> {
-  if (typeof source !== 'string') return loadBiTAnywhere(source, options);
-  const st = await exists(source);
-  if (st?.isDirectory()) {
-    if (await exists(join(source, 'model.json'))) return fromTfjs(source, options);
-    throw new CheckpointFormatError(
-      'not-a-checkpoint',
-      source,
-      undefined,
-      'a folder without model.json',
-    );
+): Promise<ResolvedCheckpoint> {
+  let text: string | undefined;
+  if (typeof source === 'string') text = source;
+  else if (source instanceof URL) text = source.href;
+  if (text === undefined) return resolveAnywhere(source, options);
+  if (text.startsWith('file:')) text = fileURLToPath(text);
+  const local = await resolvePath(text);
+  if (local) return local;
+  if (hasModel(text)) {
+    const entry = getModelEntry(text);
+    if (entry.embedded) {
+      const path = embeddedAssetPath(entry, options.assetBaseUrl);
+      const st = await statOrNull(path);
+      if (!st?.isFile()) {
+        throw new CheckpointFormatError(
+          'not-found',
+          path,
+          undefined,
+          `the embedded model '${entry.name}' is missing from the package (reinstall @bit/models)`,
+        );
+      }
+      return { name: entry.name, payload: { format: 'npz', bytes: await FileByteSource.open(path, entry.name) }, entry };
+    }
   }
-  if (st?.isFile()) {
-    const bytes = await head(source);
-    if (bytes[0] === 0x50 && bytes[1] === 0x4b)
-      return modelFromNpz(await FileByteSource.open(source), options);
-    if (bytes[0] === 0x7b /* { */) return fromTfjs(source, options);
-    throw new CheckpointFormatError(
-      'not-a-checkpoint',
-      source,
-      undefined,
-      'neither an .npz (zip) checkpoint nor a TF.js model.json',
-    );
-  }
-  if (hasModel(source) && getModelEntry(source).embedded) {
-    const entry = getModelEntry(source);
-    const path = embeddedCheckpointPath(entry);
-    return modelFromNpz(await FileByteSource.open(path, entry.name), { ...options, entry });
-  }
-  if (hasModel(source) || /^https?:\/\//.test(source)) {
-    const entry = hasModel(source) ? getModelEntry(source) : undefined;
-    const { path } = await downloadCheckpoint(source, {
+  if (/^https?:\/\//i.test(text) && isModelJsonUrl(text)) return resolveUrl(text, options);
+  if (hasModel(text) || /^https?:\/\//i.test(text)) {
+    const entry = hasModel(text) ? getModelEntry(text) : undefined;
+    if (entry && isModelJsonUrl(entry.url)) return resolveAnywhere(text, options);
+    const { path } = await downloadCheckpoint(text, {
       cacheDir: options.cacheDir,
       baseUrl: options.baseUrl,
       fetch: options.fetch,
@@ -108,12 +147,33 @@ export async function loadBiT(
       env: options.env,
       verify: verifyNpzFile,
     });
-    return modelFromNpz(await FileByteSource.open(path, source), { ...options, entry });
+    const name = entry?.name ?? baseName(text);
+    return {
+      name,
+      payload: { format: 'npz', bytes: await FileByteSource.open(path, name) },
+      ...(entry ? { entry } : {}),
+    };
   }
   throw new CheckpointFormatError(
     'not-found',
-    source,
+    text,
     undefined,
-    'no such file, and not a zoo model name (bit models lists them) or an http(s) URL',
+    'no such file or folder, and not a zoo model name (bit models lists them) or an http(s) URL',
   );
+}
+
+/**
+ * Loads a BiT model in Node: a local .npz, a TF.js model folder or model.json, a fine-tuning
+ * run folder (its finished model, or its last checkpoint with the run's class names), a zoo name
+ * (embedded entries from the package; others downloaded once into the cache, resumable), a URL,
+ * or anything the isomorphic `loadBiT` takes. The architecture comes from the checkpoint itself.
+ * @example
+ *   const model = await loadBiT('runs/flowers'); // predicts with the run's class names
+ *   const fresh = await loadBiT('BiT-M-R50x1', { numClasses: 5 }); // new zero head, old one never read
+ */
+export async function loadBiT(
+  source: NodeBiTSource,
+  options: NodeLoadBiTOptions = {},
+): Promise<tfl.LayersModel> {
+  return finishLoad(await resolveNodeSource(source, options), options);
 }

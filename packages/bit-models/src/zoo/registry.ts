@@ -28,8 +28,10 @@ export interface ZooEntry {
   readonly resolution: number;
   readonly description: string;
   /**
-   * True for a checkpoint shipped inside this package (`assets/<url>`): loading it needs no
-   * network and no cache.
+   * True for a checkpoint shipped inside @bit/models (`url` is then a file name under the
+   * package's `assets/` folder): Node reads it from the installed package (no network, no
+   * cache); browsers fetch it relative to the package's build (`new URL('../assets/<url>',
+   * import.meta.url)`, which bundlers such as Vite rewrite) or under `assetBaseUrl`.
    */
   readonly embedded?: boolean;
 }

@@ -21,11 +21,30 @@ export interface SaveTfjsOptions {
   shardBytes?: number;
 }
 
+/** The last segment of a path or URL (query and fragment dropped). */
+function lastSegment(value: string): string {
+  const parts = (value.split(/[?#]/, 1)[0] ?? value).split(/[\\/]+/).filter((p) => p !== '');
+  return parts.length ? parts[parts.length - 1] : value;
+}
+
+/**
+ * User-defined metadata with no machine path in it: BiT metadata's `source` (a file or folder
+ * the weights came from) keeps its base name at most, so an exported model.json does not leak
+ * where it was made.
+ */
+export function portableMetadata(metadata: object | undefined): object | undefined {
+  const bit = (metadata as { bit?: { source?: unknown } } | undefined)?.bit;
+  if (!bit || typeof bit.source !== 'string') return metadata;
+  const source = lastSegment(bit.source);
+  return source === bit.source ? metadata : { ...metadata, bit: { ...bit, source } };
+}
+
 /**
  * Rewrites model artifacts for storage: float16 weights when asked for, and the weight data
  * as a list of shards of at most `shardBytes` bytes (`weightData: ArrayBuffer[]`; tf.io's own
  * handlers join them, `fileSystemHandler` writes each as one `groupN-shardIofK.bin` file).
- * Everything else (topology, user-defined metadata, training config) is kept.
+ * Everything else (topology, training config, user-defined metadata, except that BiT
+ * metadata's `source` keeps its base name at most) is kept.
  * @param target name of the save target, for error messages.
  */
 export function prepareTfjsArtifacts(
@@ -42,6 +61,12 @@ export function prepareTfjsArtifacts(
     );
   }
   const shardBytes = checkShardBytes(options.shardBytes ?? DEFAULT_SHARD_BYTES, target);
+  if (artifacts.userDefinedMetadata !== undefined) {
+    artifacts = {
+      ...artifacts,
+      userDefinedMetadata: portableMetadata(artifacts.userDefinedMetadata) as { [key: string]: {} },
+    };
+  }
   if (artifacts.weightData === undefined || artifacts.weightSpecs === undefined) return artifacts;
   let { weightSpecs, weightData } = artifacts;
   if (dtype === 'float16') {
