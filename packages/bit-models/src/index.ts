@@ -23,16 +23,38 @@ export {
   type NamedArray,
   type NamedArraySource,
   type ModelWeight,
-} from './checkpoint/weights';
-export * from './formats/npz/index';
-export * from './formats/tfjs/index';
-export * from './io/index';
-export * from './errors';
-export * from './zoo/registry';
-export * from './labels/index';
-export * from './download/index';
-export { getBiTMetadata, setBiTMetadata, type BiTMetadata } from './api/metadata';
-export { ImageInputError, type ImageInput } from './api/inputs';
+} from './checkpoint/weights.js';
+export * from './formats/npz/index.js';
+export * from './formats/tfjs/index.js';
+export * from './io/index.js';
+export * from './errors.js';
+export * from './zoo/registry.js';
+export * from './labels/index.js';
+export * from './download/index.js';
+export { getBiTMetadata, setBiTMetadata, type BiTMetadata } from './api/metadata.js';
+export {
+  ImageInputError,
+  PixelRangeError,
+  PIXEL_TOLERANCE,
+  toUnitPixels,
+  type ImageInput,
+} from './api/inputs.js';
+export {
+  classify,
+  type ClassifyInput,
+  type ClassifyOptions,
+} from './api/classify.js';
+export {
+  resolveDataConfig,
+  DEFAULT_RESOLUTION,
+  type BiTDataConfig,
+} from './api/data-config.js';
+export {
+  registerImageDecoder,
+  listImageDecoders,
+  decodeImageInput,
+  type ImageDecoderPlugin,
+} from './api/images.js';
 export {
   predict,
   features,

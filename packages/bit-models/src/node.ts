@@ -3,6 +3,10 @@
  * download cache, .npz files on disk, TF.js model folders — and a `loadBiT` that takes them.
  */
 export * from './index.js';
+import { registerNodeImageDecoders } from './node/images.js';
+
+registerNodeImageDecoders();
+export { registerNodeImageDecoders };
 export * from './io/node.js';
 export * from './formats/npz/node.js';
 export * from './formats/tfjs/node.js';

@@ -7,8 +7,11 @@ import { type ImageInput, imageBatches } from './inputs.js';
 
 /** One class in a prediction. */
 export interface TopClass {
+  /** Class index (the head's output unit). */
   index: number;
+  /** Class name, when the model (or `labels`) has them. */
   label: string | null;
+  /** Softmax probability (or sigmoid / logit, see `scores`). */
   score: number;
 }
 
@@ -44,8 +47,11 @@ export async function resolveLabels(
 }
 
 /**
- * Classifies images (NHWC float32 in [0, 1], any size) and returns the top-K classes of each,
- * with class names. Batched and leak-free.
+ * Classifies image tensors (any size, no resizing: see `classify` for files, URLs and elements)
+ * and returns the top-K classes of each, with class names. Integer tensors are 0–255 pixels;
+ * float tensors must lie in [0, 1] (else a PixelRangeError). Batched and leak-free.
+ * @example
+ *   const [p] = await predict(model, tf.randomUniform([1, 224, 224, 3]), { topK: 5 });
  */
 export async function predict(
   model: tfl.LayersModel,
@@ -55,13 +61,18 @@ export async function predict(
   const { topK = 5, scores = 'softmax', batchSize = 16 } = options;
   const names = await resolveLabels(model, options.labels);
   const out: Prediction[] = [];
-  for (const batch of imageBatches(images, batchSize)) {
-    const [logits, probs] = tf.tidy(() => {
-      const l = model.predict(batch) as tf.Tensor2D;
-      const p = scores === 'softmax' ? tf.softmax(l) : scores === 'sigmoid' ? tf.sigmoid(l) : l;
-      return [l, p];
-    });
-    batch.dispose();
+  for await (const batch of imageBatches(images, batchSize)) {
+    let logits: tf.Tensor2D;
+    let probs: tf.Tensor2D;
+    try {
+      [logits, probs] = tf.tidy(() => {
+        const l = model.predict(batch) as tf.Tensor2D;
+        const p = scores === 'softmax' ? tf.softmax(l) : scores === 'sigmoid' ? tf.sigmoid(l) : l;
+        return [l, p];
+      });
+    } finally {
+      batch.dispose();
+    }
     const k = Math.min(topK, logits.shape[1]);
     const { values, indices } = tf.topk(probs, k);
     const [v, i, l] = await Promise.all([values.array(), indices.array(), logits.array()]);
@@ -98,7 +109,10 @@ export interface FeaturesOptions {
   batchSize?: number;
 }
 
-/** Pre-logits features (the global mean of the last block), one Float32Array per image. */
+/**
+ * Pre-logits features (the global mean of the last block), one Float32Array per image; inputs
+ * as for {@link predict}.
+ */
 export async function features(
   model: tfl.LayersModel,
   images: ImageInput,
@@ -106,9 +120,13 @@ export async function features(
 ): Promise<Float32Array[]> {
   const extractor = featureExtractor(model);
   const out: Float32Array[] = [];
-  for (const batch of imageBatches(images, options.batchSize ?? 16)) {
-    const f = extractor.predict(batch) as tf.Tensor2D;
-    batch.dispose();
+  for await (const batch of imageBatches(images, options.batchSize ?? 16)) {
+    let f: tf.Tensor2D;
+    try {
+      f = extractor.predict(batch) as tf.Tensor2D;
+    } finally {
+      batch.dispose();
+    }
     const data = (await f.data()) as Float32Array;
     const [n, d] = f.shape;
     f.dispose();
