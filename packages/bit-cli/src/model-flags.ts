@@ -1,6 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { getBiTMetadata, hasModel, loadBiT } from '@bit/models/node';
-import { isRunFolder } from '@bit/train/node';
+import { getBiTMetadata, hasModel, isRunFolder, loadBiT } from '@bit/models/node';
 import { log } from './output';
 import { exists } from './paths';
 import { UsageError } from './errors';
@@ -15,13 +14,10 @@ export async function loadModelFlag(
   usage: string,
   what = '--model',
 ): Promise<tfl.LayersModel> {
-  if (await isRunFolder(model)) {
-    const { openRun } = await import('@bit/train/node');
-    const run = await openRun(model);
-    log(`run ${model}: ${run.finished ? 'finished' : `checkpoint at step ${run.step}`}`);
-    return run.model;
-  }
-  if (!hasModel(model) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(model) && !(await exists(model))) {
+  // loadBiT takes run folders too: the finished model/, else the last checkpoint with the run's
+  // class names and resolution.
+  const run = await isRunFolder(model);
+  if (!run && !hasModel(model) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(model) && !(await exists(model))) {
     throw new UsageError(
       `${what}: no such file or directory: ${model} (and no zoo model of that name; bit models lists them)`,
       usage,
@@ -41,7 +37,7 @@ export async function loadModelFlag(
   if (meta) {
     const a = meta.architecture;
     log(
-      `model ${meta.source ?? model}: units ${a.units.join('-')}, width ${a.width}, ${a.numClasses} classes`,
+      `${run ? 'run' : 'model'} ${run ? model : (meta.source ?? model)}: units ${a.units.join('-')}, width ${a.width}, ${a.numClasses} classes`,
     );
   }
   return m;

@@ -126,6 +126,16 @@ describe('bit finetune on an image folder', () => {
     }
   });
 
+  it('bit convert --model RUN writes a portable TF.js model that keeps the class names', () => {
+    const out = join(work, 'converted');
+    let r = bit(['convert', '--model', run, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(out, 'model.json'), 'utf8')).not.toContain(work);
+    r = bit(['predict', join(work, 'val', 'red', '3.png'), '--model', out, '--top', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).predictions[0].top[0].label).toBe('red');
+  });
+
   it('a second finetune into the same folder without --resume or --overwrite exits 2', () => {
     const r = bit([
       'finetune',

@@ -10,12 +10,17 @@ import { exists } from '../paths';
 import type { Command } from './types';
 
 const usage =
-  'bit convert <checkpoint> --out <path> [--format tfjs|npz] [--dtype float32|float16] [--compress] [--force] [--json]';
+  'bit convert <checkpoint | --model name|file|run folder> --out <path> [--format tfjs|npz] [--dtype float32|float16] [--compress] [--force] [--json]';
 
 const FORMATS = ['tfjs', 'npz'] as const;
 const DTYPES = ['float32', 'float16'] as const;
 
 const flags = {
+  model: {
+    type: 'string',
+    value: 'NAME|FILE|DIR',
+    description: 'the checkpoint, instead of the positional: a zoo name, an .npz, a TF.js folder or a run folder',
+  },
   out: {
     type: 'string',
     value: 'PATH',
@@ -90,7 +95,8 @@ export const convertCommand: Command = {
   flags,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, flags, usage);
-    if (positionals.length !== 1)
+    const sources = [...positionals, ...(values.model !== undefined ? [values.model] : [])];
+    if (sources.length !== 1)
       throw new UsageError('name exactly one checkpoint to convert', usage);
     const out = values.out!;
     const format = outputFormat(out, values.format);
@@ -102,7 +108,11 @@ export const convertCommand: Command = {
       throw new UsageError(`--out ${out} already exists; pass --force to replace it`, usage);
     }
     await selectBackend('cpu', usage);
-    const model = await loadModelFlag(positionals[0], usage, '<checkpoint>');
+    const model = await loadModelFlag(
+      sources[0],
+      usage,
+      values.model !== undefined ? '--model' : '<checkpoint>',
+    );
     try {
       await saveBiT(model, out, { format, dtype, compress: values.compress });
       log(`wrote ${out} (${format}, ${dtype})`);
