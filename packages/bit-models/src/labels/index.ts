@@ -23,10 +23,16 @@ export function registerLabels(name: string, load: () => Promise<string[]>): voi
   cache.delete(name);
 }
 
-registerLabels('imagenet1k', async () => parseLabels((await import('./data/imagenet1k')).default));
-registerLabels('imagenet21k', async () =>
-  parseLabels((await import('./data/imagenet21k')).default),
-);
+// The lists ship once, as JSON files of the package (`@bit/models/labels/*.json`), shared by the
+// ESM and CJS builds and loaded on first use; bundlers emit each as a chunk of its own.
+registerLabels('imagenet1k', async () => {
+  const m = await import('@bit/models/labels/imagenet1k.json', { with: { type: 'json' } });
+  return [...(m.default as string[])];
+});
+registerLabels('imagenet21k', async () => {
+  const m = await import('@bit/models/labels/imagenet21k.json', { with: { type: 'json' } });
+  return [...(m.default as string[])];
+});
 
 /** Names of the registered label sets. */
 export function labelSets(): string[] {
@@ -34,8 +40,8 @@ export function labelSets(): string[] {
 }
 
 /**
- * The class names of a registered label set, loaded on first use (the 21k list is ~0.5 MB, in
- * its own chunk). ImageNet-1k: first lemma per class; ImageNet-21k: BiT's lemma lines.
+ * The class names of a registered label set, loaded on first use (the 21k list is ~0.5 MB, a
+ * JSON file of its own). ImageNet-1k: first lemma per class; ImageNet-21k: BiT's lemma lines.
  */
 export function getLabels(name: string): Promise<string[]> {
   const load = loaders.get(name);
