@@ -109,7 +109,8 @@ try {
   const colours = { red: [220, 30, 30], green: [30, 200, 40], blue: [30, 40, 220] };
   for (const [name, rgb] of Object.entries(colours)) {
     mkdirSync(join(app, 'data', name), { recursive: true });
-    for (let i = 0; i < 4; i++) writeFileSync(join(app, 'data', name, `${i}.png`), png(12, 12, rgb, i));
+    for (let i = 0; i < 4; i++)
+      writeFileSync(join(app, 'data', name, `${i}.png`), png(12, 12, rgb, i));
   }
   for (const script of ['consumer.mjs', 'consumer.cjs']) {
     writeFileSync(join(app, script), readFileSync(join(root, 'scripts', 'consumer', script)));

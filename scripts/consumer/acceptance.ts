@@ -82,7 +82,12 @@ async function* bigHead(): AsyncGenerator<NpzWriteArray> {
     if (e.name.startsWith('resnet/head/')) {
       const n = e.shape.reduce((x, y) => x * y, 1);
       headBytes += n * 4;
-      yield { name: e.name, shape: e.shape, data: new Float32Array(n).fill(0.01), dtype: 'float32' };
+      yield {
+        name: e.name,
+        shape: e.shape,
+        data: new Float32Array(n).fill(0.01),
+        dtype: 'float32',
+      };
     } else {
       const arr = await tiny.read(e.name);
       yield { name: e.name, shape: arr.shape, data: arr.data, dtype: 'float32' };
@@ -123,14 +128,11 @@ d1.forEach((v, i) => assert.ok(Math.abs(v - d2[i]) < 1e-5));
 // Without '@bit/layers' plain TF.js does not know the layers: the error the READMEs document.
 let unknown = '';
 try {
-  await promisify(execFile)(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `import '@tensorflow/tfjs-backend-cpu'; import * as tfl from '@tensorflow/tfjs-layers'; await tfl.loadLayersModel(${JSON.stringify(url)});`,
-    ],
-  );
+  await promisify(execFile)(process.execPath, [
+    '--input-type=module',
+    '-e',
+    `import '@tensorflow/tfjs-backend-cpu'; import * as tfl from '@tensorflow/tfjs-layers'; await tfl.loadLayersModel(${JSON.stringify(url)});`,
+  ]);
 } catch (e) {
   unknown = String((e as { stderr?: string }).stderr ?? e);
 }

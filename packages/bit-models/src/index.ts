@@ -39,16 +39,8 @@ export {
   toUnitPixels,
   type ImageInput,
 } from './api/inputs.js';
-export {
-  classify,
-  type ClassifyInput,
-  type ClassifyOptions,
-} from './api/classify.js';
-export {
-  resolveDataConfig,
-  DEFAULT_RESOLUTION,
-  type BiTDataConfig,
-} from './api/data-config.js';
+export { classify, type ClassifyInput, type ClassifyOptions } from './api/classify.js';
+export { resolveDataConfig, DEFAULT_RESOLUTION, type BiTDataConfig } from './api/data-config.js';
 export {
   registerImageDecoder,
   listImageDecoders,

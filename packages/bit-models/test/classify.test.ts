@@ -182,7 +182,9 @@ describe('pixel inputs', () => {
     const big = tf.fill([1, 4, 4, 3], 255);
     await expect(features(model, big)).rejects.toThrow(/\[0, 1\].*found values in \[255, 255\]/);
     const wrapped = tf.fill([1, 4, 4, 3], 300, 'int32');
-    await expect(predict(model, wrapped)).rejects.toThrow(/int32 pixel values must lie in \[0, 255\]/);
+    await expect(predict(model, wrapped)).rejects.toThrow(
+      /int32 pixel values must lie in \[0, 255\]/,
+    );
     tf.dispose([x, big, wrapped]);
     expect(tf.memory().numTensors).toBe(before);
   });

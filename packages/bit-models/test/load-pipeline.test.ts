@@ -77,7 +77,12 @@ describe('run folders', () => {
     copyFileSync(TINY, join(run, 'checkpoint', 'weights.npz'));
     writeFileSync(
       join(run, 'checkpoint', 'state.json'),
-      JSON.stringify({ version: 1, step: 3, classes: CLASSES, resolution: { precrop: 40, crop: 32 } }),
+      JSON.stringify({
+        version: 1,
+        step: 3,
+        classes: CLASSES,
+        resolution: { precrop: 40, crop: 32 },
+      }),
     );
     const before = tf.memory().numTensors;
     const model = await loadBiT(run);
@@ -136,7 +141,10 @@ describe('embedded zoo entries', () => {
     mkdirSync(join(packageRoot(), 'assets'), { recursive: true });
     copyFileSync(TINY, path);
     try {
-      const model = await loadBiT(entry.name, { fetch: noNetwork, cacheDir: join(dir, 'no-cache') });
+      const model = await loadBiT(entry.name, {
+        fetch: noNetwork,
+        cacheDir: join(dir, 'no-cache'),
+      });
       expect(getBiTMetadata(model)).toMatchObject({ source: entry.name, resolution: 32 });
       expect(relL2(await logits(model), reference)).toBeLessThan(1e-6);
       model.dispose();
@@ -211,7 +219,11 @@ describe('URL loads', () => {
     const url = `${server.url}web-model/model.json`;
     const events: DownloadProgress[] = [];
     const caches = memoryCaches();
-    const loaded = await loadBiTAnywhere(url, { cache: true, caches, onProgress: (e) => events.push(e) });
+    const loaded = await loadBiTAnywhere(url, {
+      cache: true,
+      caches,
+      onProgress: (e) => events.push(e),
+    });
     expect(getBiTMetadata(loaded)!.labels).toEqual(CLASSES);
     const local = await loadBiT(join(dir, 'web-model'));
     expect(relL2(await logits(loaded), await logits(local))).toBeLessThan(1e-7);
@@ -331,7 +343,8 @@ describe('TF.js interop', () => {
       const theirs = await logits(plain);
       plain.dispose();
       let maxDiff = 0;
-      for (let i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
+      for (let i = 0; i < ours.length; i++)
+        maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
       expect(maxDiff).toBeLessThan(1e-5);
       if (dtype === 'float32') expect(relL2(theirs, reference)).toBeLessThan(1e-6);
     }

@@ -54,7 +54,10 @@ async function evalTensor(input: ClassifyInput, size: number, what: string): Pro
       const unit = await toUnitPixels(image, what);
       return tf.tidy(() => {
         const [h, w] = unit.shape;
-        const out = h === size && w === size ? unit.clone() : tf.image.resizeBilinear(unit as tf.Tensor3D, [size, size], false, true);
+        const out =
+          h === size && w === size
+            ? unit.clone()
+            : tf.image.resizeBilinear(unit as tf.Tensor3D, [size, size], false, true);
         unit.dispose();
         return out as tf.Tensor3D;
       });

@@ -24,7 +24,10 @@ export interface ImageDecoderPlugin {
 const decoders: ImageDecoderPlugin[] = [];
 
 /** Adds a decoder; `first` puts it before the others (the Node decoders use it). */
-export function registerImageDecoder(plugin: ImageDecoderPlugin, options: { first?: boolean } = {}): void {
+export function registerImageDecoder(
+  plugin: ImageDecoderPlugin,
+  options: { first?: boolean } = {},
+): void {
   const at = decoders.findIndex((d) => d.name === plugin.name);
   if (at >= 0) decoders.splice(at, 1);
   if (options.first) decoders.unshift(plugin);
@@ -78,7 +81,12 @@ registerImageDecoder({
   canDecode: (x) => instanceOf(x, 'ImageData'),
   decode: async (input) => {
     const d = input as ImageData;
-    return toRgbImage(new Uint8Array(d.data.buffer, d.data.byteOffset, d.data.byteLength), d.height, d.width, 4);
+    return toRgbImage(
+      new Uint8Array(d.data.buffer, d.data.byteOffset, d.data.byteLength),
+      d.height,
+      d.width,
+      4,
+    );
   },
 });
 
@@ -160,7 +168,12 @@ registerImageDecoder({
  */
 export async function decodeImageInput(input: unknown, what = 'image'): Promise<DecodedImage> {
   for (const d of decoders) if (d.canDecode(input)) return d.decode(input);
-  const kind = input === null ? 'null' : typeof input === 'object' ? (input.constructor?.name ?? 'object') : typeof input;
+  const kind =
+    input === null
+      ? 'null'
+      : typeof input === 'object'
+        ? (input.constructor?.name ?? 'object')
+        : typeof input;
   throw new ImageInputError(
     `${what}: cannot classify a ${kind}; pass a tensor, a file path or Buffer (Node), a URL, a Blob/File, ImageData, an image/canvas/video element, an ImageBitmap or a VideoFrame`,
   );

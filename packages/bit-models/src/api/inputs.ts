@@ -123,7 +123,10 @@ export async function* imageBatches(
     const size = Math.min(batchSize, n - start);
     const slice = tf.slice(t, [start, 0, 0, 0], [size, -1, -1, -1]);
     try {
-      yield (await toUnitPixels(slice, n > size ? `images[${start}..${start + size - 1}]` : 'images')) as tf.Tensor4D;
+      yield (await toUnitPixels(
+        slice,
+        n > size ? `images[${start}..${start + size - 1}]` : 'images',
+      )) as tf.Tensor4D;
     } finally {
       slice.dispose();
     }

@@ -174,7 +174,14 @@ export function artifactsWithNewHead(
   return { ...artifacts, modelTopology: topology, weightSpecs: specs, weightData: parts };
 }
 
-const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, float16: 2, uint16: 2, uint8: 1 };
+const BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  float16: 2,
+  uint16: 2,
+  uint8: 1,
+};
 
 function specByteLength(spec: tf.io.WeightsManifestEntry): number | undefined {
   const per = BYTES[spec.quantization?.dtype ?? spec.dtype];
@@ -189,8 +196,7 @@ async function modelFromTfjs(
     return { model: await loadTfjs(handler), newHead: false };
   }
   const artifacts = await handler.load();
-  const headClasses =
-    artifacts.weightSpecs?.find((s) => s.name === `${HEAD}/bias`)?.shape[0] ?? 0;
+  const headClasses = artifacts.weightSpecs?.find((s) => s.name === `${HEAD}/bias`)?.shape[0] ?? 0;
   if (numClasses === headClasses) {
     return { model: await loadTfjs(tf.io.fromMemory(artifacts)), newHead: false };
   }

@@ -48,9 +48,12 @@ export function registerNodeImageDecoders(): void {
       name: 'node-bytes',
       canDecode: (x) => x instanceof Uint8Array || x instanceof ArrayBuffer,
       decode: async (input) =>
-        decodeImageBytes(input instanceof ArrayBuffer ? new Uint8Array(input) : (input as Uint8Array), {
-          name: 'buffer',
-        }),
+        decodeImageBytes(
+          input instanceof ArrayBuffer ? new Uint8Array(input) : (input as Uint8Array),
+          {
+            name: 'buffer',
+          },
+        ),
     },
     { first: true },
   );

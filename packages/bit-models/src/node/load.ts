@@ -78,7 +78,10 @@ async function resolvePath(path: string): Promise<ResolvedCheckpoint | null> {
       };
     }
     if ((await statOrNull(join(path, MODEL_JSON)))?.isFile()) {
-      return { name: baseName(path), payload: { format: 'tfjs', handler: fileSystemHandler(path) } };
+      return {
+        name: baseName(path),
+        payload: { format: 'tfjs', handler: fileSystemHandler(path) },
+      };
     }
     throw new CheckpointFormatError(
       'not-a-checkpoint',
@@ -89,7 +92,10 @@ async function resolvePath(path: string): Promise<ResolvedCheckpoint | null> {
   }
   const bytes = await head(path);
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
-    return { name: baseName(path), payload: { format: 'npz', bytes: await FileByteSource.open(path) } };
+    return {
+      name: baseName(path),
+      payload: { format: 'npz', bytes: await FileByteSource.open(path) },
+    };
   }
   if (sniffTfjs(path, bytes)) {
     return { name: baseName(path), payload: { format: 'tfjs', handler: fileSystemHandler(path) } };
@@ -132,7 +138,11 @@ export async function resolveNodeSource(
           `the embedded model '${entry.name}' is missing from the package (reinstall @bit/models)`,
         );
       }
-      return { name: entry.name, payload: { format: 'npz', bytes: await FileByteSource.open(path, entry.name) }, entry };
+      return {
+        name: entry.name,
+        payload: { format: 'npz', bytes: await FileByteSource.open(path, entry.name) },
+        entry,
+      };
     }
   }
   if (/^https?:\/\//i.test(text) && isModelJsonUrl(text)) return resolveUrl(text, options);

@@ -64,7 +64,9 @@ export function prepareTfjsArtifacts(
   if (artifacts.userDefinedMetadata !== undefined) {
     artifacts = {
       ...artifacts,
-      userDefinedMetadata: portableMetadata(artifacts.userDefinedMetadata) as { [key: string]: {} },
+      userDefinedMetadata: portableMetadata(
+        artifacts.userDefinedMetadata,
+      ) as tf.io.ModelArtifacts['userDefinedMetadata'],
     };
   }
   if (artifacts.weightData === undefined || artifacts.weightSpecs === undefined) return artifacts;
