@@ -232,6 +232,35 @@ describe.skipIf(!hasChromium)('@bit/models in Chromium', () => {
     expect(wasmFiles.every((line) => line.endsWith(' 200'))).toBe(true);
   });
 
+  it('loadBiT(url, { cache: true, onProgress }) downloads once into Cache Storage', async () => {
+    const path = '/fixtures/bit-tiny/weights.npz';
+    const firstRequest = server!.log.length;
+    const r = await inPage(
+      'cache case',
+      page.evaluate((f) => window.bitTest.cacheCase(f), 'bit-tiny'),
+    );
+    const requests = server!.log.slice(firstRequest).filter((q) => q.path === path);
+    // One full GET (into Cache Storage) for two loads; progress ends at the file's size.
+    expect(requests.map((q) => q.status)).toEqual([200]);
+    expect(r.cached).toBe(true);
+    expect(r.progressEvents).toBeGreaterThan(1);
+    expect(r.lastReceived).toBe(r.fileSize);
+    expect(r.lastTotal).toBe(r.fileSize);
+    expect(r.maxDiff).toBe(0);
+  });
+
+  it('classify takes a canvas, its ImageData and fromPixels int32 tensors alike', async () => {
+    const r = await inPage(
+      'classify case',
+      page.evaluate((f) => window.bitTest.classifyCase(f), 'bit-tiny'),
+    );
+    expect(r.imageData).toEqual(r.canvas);
+    expect(r.fromPixels).toEqual(r.canvas);
+    // Same pixels; the decoded path resizes in float64 JS, the tensor path with tf.image.
+    expect(r.scoresDiff).toBeLessThan(1e-4);
+    expect(r.tensorsLeaked).toBe(0);
+  });
+
   it("loads the ImageNet-1k labels' chunk on demand", async () => {
     const isChunk = (name: string) => (q: { path: string }) =>
       q.path.startsWith(`/bundle/chunks/${name}-`);

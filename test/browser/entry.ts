@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
   BlobByteSource,
+  classify,
   features,
   getLabels,
   loadBiT,
@@ -61,6 +62,26 @@ export interface LabelsResult {
   distinct: number;
 }
 
+/** What the Cache Storage case measured. */
+export interface CacheResult {
+  progressEvents: number;
+  lastReceived: number;
+  lastTotal: number | null;
+  fileSize: number;
+  /** Largest |difference| between the logits of the first (network) and second (cache) load. */
+  maxDiff: number;
+  cached: boolean;
+}
+
+/** What the classify case measured. */
+export interface ClassifyResult {
+  canvas: number[];
+  imageData: number[];
+  fromPixels: number[];
+  scoresDiff: number;
+  tensorsLeaked: number;
+}
+
 /** The page's test API. */
 export interface BitTestApi {
   /** Backends registered in this bundle (cpu, wasm and the optional ones present). */
@@ -76,6 +97,10 @@ export interface BitTestApi {
   webglFlags(): { version: number; float32Render: boolean };
   runCase(request: CaseRequest): Promise<CaseResult>;
   labels(name: string): Promise<LabelsResult>;
+  /** Loads a fixture twice with `{ cache: true, onProgress }` (real Cache Storage). */
+  cacheCase(fixture: string): Promise<CacheResult>;
+  /** classify() on a canvas, its ImageData and tf.browser.fromPixels of it (int32 pixels). */
+  classifyCase(fixture: string): Promise<ClassifyResult>;
   /** Flags of the wasm backend once initialised (simd, threads). */
   wasmFlags(): Promise<{ simd: boolean; threads: boolean }>;
 }
@@ -210,6 +235,73 @@ async function labels(name: string): Promise<LabelsResult> {
   };
 }
 
+async function cacheCase(fixture: string): Promise<CacheResult> {
+  await useBackend('cpu');
+  const url = `${location.origin}/fixtures/${fixture}/weights.npz`;
+  await caches.delete('bit-models');
+  const events: { receivedBytes: number; totalBytes: number | null }[] = [];
+  const x = tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 3);
+  const first = await loadBiT(url, { cache: true, onProgress: (e) => events.push(e) });
+  const a = (await (first.predict(x) as tf.Tensor).data()) as Float32Array;
+  first.dispose();
+  const second = await loadBiT(url, { cache: true });
+  const b = (await (second.predict(x) as tf.Tensor).data()) as Float32Array;
+  second.dispose();
+  x.dispose();
+  const hit = await (await caches.open('bit-models')).match(url);
+  let maxDiff = 0;
+  a.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - b[i]))));
+  return {
+    progressEvents: events.length,
+    lastReceived: events.at(-1)?.receivedBytes ?? -1,
+    lastTotal: events.at(-1)?.totalBytes ?? null,
+    fileSize: hit ? (await hit.blob()).size : -1,
+    maxDiff,
+    cached: hit !== undefined,
+  };
+}
+
+async function classifyCase(fixture: string): Promise<ClassifyResult> {
+  await useBackend('cpu');
+  const model = await loadBiT(`${location.origin}/fixtures/${fixture}/weights.npz`);
+  const canvas = document.createElement('canvas');
+  canvas.width = 40;
+  canvas.height = 30;
+  const ctx = canvas.getContext('2d')!;
+  const gradient = ctx.createLinearGradient(0, 0, 40, 30);
+  gradient.addColorStop(0, '#d02010');
+  gradient.addColorStop(1, '#10a0e0');
+  ctx.fillStyle = gradient;
+  ctx.fillRect(0, 0, 40, 30);
+  // Inference caches the standardised kernels once: warm up before counting tensors.
+  const warm = tf.zeros([1, 32, 32, 3]);
+  (model.predict(warm) as tf.Tensor).dispose();
+  warm.dispose();
+  const before = tf.memory().numTensors;
+  const pixels = tf.browser.fromPixels(canvas); // int32, 0-255
+  const viaCanvas = await classify(model, canvas, { topK: 3, labels: null, resolution: 32 });
+  const viaData = await classify(model, ctx.getImageData(0, 0, 40, 30), {
+    topK: 3,
+    labels: null,
+    resolution: 32,
+  });
+  const viaPixels = await classify(model, pixels, { topK: 3, labels: null, resolution: 32 });
+  pixels.dispose();
+  const tensorsLeaked = tf.memory().numTensors - before;
+  model.dispose();
+  let scoresDiff = 0;
+  viaCanvas.forEach((t, i) => {
+    scoresDiff = Math.max(scoresDiff, Math.abs(t.score - viaPixels[i].score));
+  });
+  return {
+    canvas: viaCanvas.map((t) => t.index),
+    imageData: viaData.map((t) => t.index),
+    fromPixels: viaPixels.map((t) => t.index),
+    scoresDiff,
+    tensorsLeaked,
+  };
+}
+
 /** The WebGL2 renderer string (e.g. SwiftShader), or null without WebGL2. */
 function webgl2Renderer(): string | null {
   const gl = document.createElement('canvas').getContext('webgl2');
@@ -232,6 +324,8 @@ window.bitTest = {
   }),
   runCase,
   labels,
+  cacheCase,
+  classifyCase,
   wasmFlags: async () => ({
     simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
     threads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
