@@ -7,8 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { resizeBilinear, type DecodedImage } from '@bit/data';
 import {
+  EMBEDDED_MODEL,
   exportNpz,
   getBiTMetadata,
+  getLabels,
+  getModelEntry,
   loadBiT,
   loadTfjs,
   MemorySink,
@@ -19,12 +22,10 @@ import {
 } from '@bit/models';
 import embeddedUrl from '../../../packages/bit-models/assets/BiT-FMNIST-R14x0.5.npz?url';
 
-/** The embedded model of the zoo, as the app serves it. */
+/** The embedded model of the zoo (its entry: labels, resolution), as the app serves it. */
 export const EMBEDDED = {
-  name: 'BiT-FMNIST-R14x0.5',
+  entry: getModelEntry(EMBEDDED_MODEL),
   url: new URL(embeddedUrl, location.href).href,
-  labels: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat'],
-  resolution: 32,
 } as const;
 
 /** Resolution used for a model that does not say its own (the HyperRule's small-image crop). */
@@ -70,8 +71,10 @@ export function parseLabels(text: string): string[] | null {
 
 /** Loads the embedded default model. */
 export async function loadEmbedded(): Promise<AppModel> {
-  const model = await loadBiT(EMBEDDED.url, { labels: [...EMBEDDED.labels] });
-  return finish(model, EMBEDDED.name, EMBEDDED.labels, EMBEDDED.resolution);
+  const { entry } = EMBEDDED;
+  const labels = entry.labels === null ? null : await getLabels(entry.labels);
+  const model = await loadBiT(EMBEDDED.url, { labels: labels === null ? null : [...labels] });
+  return finish(model, entry.name, labels, entry.resolution);
 }
 
 /** Loads a model by URL: a TF.js model.json, or an .npz (anything else). */

@@ -51,7 +51,11 @@ export async function runTeach(
       baseLr: request.baseLr,
       seed: request.seed,
       resolution: { precrop: Math.round(crop * PRECROP_RATIO), crop },
+      // Head only: the frozen backbone's features of the taught images are computed once and a
+      // linear head is trained on them (no augmentation; seconds). Full: the whole network, with
+      // the HyperRule's random crop and flip.
       headOnly: request.mode === 'head',
+      precomputeFeatures: request.mode === 'head',
       newHead: true,
       evalEvery,
       signal,
