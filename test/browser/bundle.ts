@@ -127,10 +127,7 @@ const optionalBackends: Plugin = {
  * @throws BrowserBundleError when a package is not built, when anything in the bundle imports a
  *   Node built-in (naming the importing file), or for any other build error.
  */
-export async function bundleBrowserTest(
-  outdir: string,
-  entry = 'entry.ts',
-): Promise<BundleResult> {
+export async function bundleBrowserTest(outdir: string, entry = 'entry.ts'): Promise<BundleResult> {
   for (const [name, file] of Object.entries(DIST_ENTRIES)) {
     if (!existsSync(file)) {
       throw new BrowserBundleError(

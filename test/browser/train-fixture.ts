@@ -46,7 +46,8 @@ function tinyModel(seed: number) {
   const next = seeded(seed);
   for (const layer of model.layers) {
     const weights = layer.getWeights();
-    if (weights.length === 0) continue;
+    // The head stays zero-initialised (as fineTune's new heads are).
+    if (weights.length === 0 || layer.name.startsWith('resnet/head')) continue;
     const isGroupNorm = layer.getClassName() === 'GroupNormalization';
     const values = weights.map((w, i) => {
       const data = new Float32Array(w.size);
@@ -80,19 +81,23 @@ function colourSource(perClass: number, seed: number): DataSource {
       }
     }
   }
-  return fromArrays({ images, shape: [n, SIZE, SIZE, 3], labels, classes: ['red', 'green', 'blue'] });
+  return fromArrays({
+    images,
+    shape: [n, SIZE, SIZE, 3],
+    labels,
+    classes: ['red', 'green', 'blue'],
+  });
 }
 
 /** fineTune options of a case (HyperRule schedule rescaled to `steps`; crop and flip on). */
 export function caseOptions(c: TrainCase): Omit<FineTuneOptions, 'model' | 'train'> {
   return {
     steps: c.steps,
-    batchSize: 6,
+    batchSize: 4,
     baseLr: c.mode === 'head' ? 0.3 : 0.03,
     seed: c.seed,
     resolution: { precrop: 20, crop: SIZE },
     headOnly: c.mode === 'head',
-    newHead: true,
   };
 }
 
@@ -116,8 +121,9 @@ export async function runTrainCase(c: TrainCase): Promise<TrainCaseResult> {
     },
   });
   const ms = performance.now() - t0;
-  // One dispose frees the new head's model and the backbone it shares with `model`.
-  result.model.dispose();
+  // The class count matches, so fineTune trains `model` itself (no new head).
+  if (result.model !== model) throw new Error('fineTune made a new model for a matching head');
+  model.dispose();
   return {
     backend: tf.getBackend(),
     losses,

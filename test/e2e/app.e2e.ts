@@ -26,7 +26,9 @@ const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.en
 const missing = [
   hasChromium ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium)`,
   hasFashionMnist ? null : 'no Fashion-MNIST (apt-get install dataset-fashion-mnist)',
-  existsSync(join(DIST, 'index.html')) ? null : `no ${DIST} (npm run build:app -w @bit/example-web)`,
+  existsSync(join(DIST, 'index.html'))
+    ? null
+    : `no ${DIST} (npm run build:app -w @bit/example-web)`,
 ].filter((m): m is string => m !== null);
 if (missing.length > 0) {
   if (inCi) throw new Error(`e2e tests cannot run in CI: ${missing.join('; ')}`);
@@ -172,8 +174,7 @@ describe.skipIf(missing.length > 0)('examples/web in Chromium', () => {
       await byId(page, 'teach-files-1').setInputFiles(png.bag);
       expect(await byId(page, 'teach-count-1').textContent()).toBe('5 images');
       await byId(page, 'teach-train').click();
-      await until(() => byId(page, 'teach-status').textContent(), TRAIN_TIMEOUT_MS)
-        .toBe('done');
+      await until(() => byId(page, 'teach-status').textContent(), TRAIN_TIMEOUT_MS).toBe('done');
       const detail = (await byId(page, 'teach-detail').textContent()) ?? '';
       expect(detail).toMatch(/in a worker/);
       notes.push(`teach (head-only, webgl): ${detail}`);
@@ -189,7 +190,10 @@ describe.skipIf(missing.length > 0)('examples/web in Chromium', () => {
       const saved = join(tmp, 'saved');
       await mkdir(saved);
       // .npz download; class names come back through the labels field.
-      const [npz] = await Promise.all([page.waitForEvent('download'), byId(page, 'save-npz').click()]);
+      const [npz] = await Promise.all([
+        page.waitForEvent('download'),
+        byId(page, 'save-npz').click(),
+      ]);
       const npzPath = join(saved, npz.suggestedFilename());
       await npz.saveAs(npzPath);
       expect(npzPath.endsWith('.npz')).toBe(true);
@@ -250,8 +254,9 @@ describe.skipIf(missing.length > 0)('examples/web in Chromium', () => {
       await writeFile(broken, 'this is not a PNG');
       expect(await errorsShown(page)).toEqual([]);
       await byId(page, 'image-input').setInputFiles(broken);
-      await until(() => errorsShown(page))
-        .toEqual([expect.stringMatching(/^classify broken\.png: cannot decode image/)]);
+      await until(() => errorsShown(page)).toEqual([
+        expect.stringMatching(/^classify broken\.png: cannot decode image/),
+      ]);
       await byId(page, 'model-url').fill(`${server.origin}${BAD_MODEL_PATH}`);
       await byId(page, 'model-load').click();
       await until(async () => (await errorsShown(page)).length).toBe(2);

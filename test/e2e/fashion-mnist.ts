@@ -9,7 +9,8 @@ import { gunzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { parseIdx } from '@bit/data';
 
-export const FASHION_MNIST_DIR = process.env.BIT_FASHION_MNIST ?? '/usr/share/datasets/fashion-mnist';
+export const FASHION_MNIST_DIR =
+  process.env.BIT_FASHION_MNIST ?? '/usr/share/datasets/fashion-mnist';
 export const hasFashionMnist = existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'));
 
 /** Class indices of Fashion-MNIST. */
@@ -40,10 +41,19 @@ export async function writeClassPngs(
   let seen = 0;
   for (let i = 0; i < split.labels.length && paths.length < count; i++) {
     if (split.labels[i] !== label || seen++ < skip) continue;
-    const png = new PNG({ width: w, height: h, colorType: 0, inputColorType: 0, inputHasAlpha: false });
+    const png = new PNG({
+      width: w,
+      height: h,
+      colorType: 0,
+      inputColorType: 0,
+      inputHasAlpha: false,
+    });
     png.data = Buffer.from(split.images.data.subarray(i * h * w, (i + 1) * h * w));
     const path = join(dir, `${prefix}-${i}.png`);
-    await writeFile(path, PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false }));
+    await writeFile(
+      path,
+      PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false }),
+    );
     paths.push(path);
   }
   return paths;

@@ -92,7 +92,8 @@ export async function useBackend(
   paths: WasmPaths,
 ): Promise<BackendChoice> {
   configureWasm(paths);
-  const order = wanted === null ? DEFAULT_ORDER : [wanted, ...DEFAULT_ORDER.filter((b) => b !== wanted)];
+  const order =
+    wanted === null ? DEFAULT_ORDER : [wanted, ...DEFAULT_ORDER.filter((b) => b !== wanted)];
   const fallbacks: string[] = [];
   for (const name of order) {
     const failure = await tryBackend(name);

@@ -165,12 +165,18 @@ async function webcamFrameBlob(): Promise<Blob> {
   canvas.height = video.videoHeight;
   canvas.getContext('2d')?.drawImage(video, 0, 0);
   return new Promise((resolve, reject) =>
-    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('could not capture a frame'))), 'image/png'),
+    canvas.toBlob(
+      (b) => (b ? resolve(b) : reject(new Error('could not capture a frame'))),
+      'image/png',
+    ),
   );
 }
 
 function setUpWebcam(): void {
-  byTestId('webcam-start').addEventListener('click', () => void guarded('webcam', startWebcam));
+  byTestId('webcam-start').addEventListener(
+    'click',
+    () => void guarded('webcam', async () => void (await startWebcam())),
+  );
   const classifyFrame = () =>
     classify(async () => decodeDrawable(await startWebcam()), 'classify the webcam frame');
   byTestId('webcam-classify').addEventListener('click', () => void classifyFrame());
@@ -250,8 +256,9 @@ function addClass(defaultName: string): void {
     add([...(files.files ?? [])]);
     files.value = '';
   });
-  capture.addEventListener('click', () =>
-    void guarded('capture a webcam frame', async () => add([await webcamFrameBlob()])),
+  capture.addEventListener(
+    'click',
+    () => void guarded('capture a webcam frame', async () => add([await webcamFrameBlob()])),
   );
   clear.addEventListener('click', () => {
     entry.images.length = 0;
@@ -277,7 +284,9 @@ function numberField(id: string, min: number, integer: boolean): number {
   const input = byTestId<HTMLInputElement>(id);
   const value = Number(input.value);
   if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new Error(`${id.replace('teach-', '')} must be ${integer ? 'an integer ' : 'a number '}>= ${min}`);
+    throw new Error(
+      `${id.replace('teach-', '')} must be ${integer ? 'an integer ' : 'a number '}>= ${min}`,
+    );
   }
   return value;
 }
@@ -403,27 +412,39 @@ function setUpModelSection(): void {
     if (active === null) throw new Error('no model is loaded');
     return active;
   };
-  byTestId('save-npz').addEventListener('click', () =>
-    void guarded('download .npz', async () => {
-      const bytes = await serial(() => npzBytes(need().model));
-      download(bytes, `${fileStem()}.npz`, 'application/octet-stream');
-      status.textContent = `downloaded ${fileStem()}.npz (${(bytes.byteLength / 1e6).toFixed(1)} MB)`;
-    }),
+  byTestId('save-npz').addEventListener(
+    'click',
+    () =>
+      void guarded('download .npz', async () => {
+        const bytes = await serial(() => npzBytes(need().model));
+        download(bytes, `${fileStem()}.npz`, 'application/octet-stream');
+        status.textContent = `downloaded ${fileStem()}.npz (${(bytes.byteLength / 1e6).toFixed(1)} MB)`;
+      }),
   );
-  byTestId('save-tfjs').addEventListener('click', () =>
-    void guarded('download TF.js', async () => {
-      await serial(() => downloadTfjs(need().model, fileStem()));
-      status.textContent = `downloaded ${fileStem()}.json + weights`;
-    }),
+  byTestId('save-tfjs').addEventListener(
+    'click',
+    () =>
+      void guarded('download TF.js', async () => {
+        await serial(() => downloadTfjs(need().model, fileStem()));
+        status.textContent = `downloaded ${fileStem()}.json + weights`;
+      }),
   );
-  byTestId('save-idb').addEventListener('click', () =>
-    void guarded('save to IndexedDB', async () => {
-      await serial(() => saveToIndexedDb(need().model));
-      status.textContent = 'saved to IndexedDB';
-    }),
+  byTestId('save-idb').addEventListener(
+    'click',
+    () =>
+      void guarded('save to IndexedDB', async () => {
+        await serial(() => saveToIndexedDb(need().model));
+        status.textContent = 'saved to IndexedDB';
+      }),
   );
-  byTestId('load-idb').addEventListener('click', () => void setModel(loadFromIndexedDb, 'load from IndexedDB'));
-  byTestId('model-default').addEventListener('click', () => void setModel(loadEmbedded, 'load the default model'));
+  byTestId('load-idb').addEventListener(
+    'click',
+    () => void setModel(loadFromIndexedDb, 'load from IndexedDB'),
+  );
+  byTestId('model-default').addEventListener(
+    'click',
+    () => void setModel(loadEmbedded, 'load the default model'),
+  );
   byTestId('model-load').addEventListener('click', () => {
     const url = byTestId<HTMLInputElement>('model-url').value.trim();
     if (url === '') showError('load model', new Error('enter a model URL first'));
@@ -456,7 +477,9 @@ async function start(): Promise<void> {
   const choice = await useBackend(wanted, wasmPaths());
   byTestId('backend').textContent = choice.name;
   if (wanted !== null && choice.name !== wanted) {
-    showNotice(`backend ${wanted} is not available here, using ${choice.name} (${choice.fallbacks.join('; ')})`);
+    showNotice(
+      `backend ${wanted} is not available here, using ${choice.name} (${choice.fallbacks.join('; ')})`,
+    );
   }
   await setModel(loadEmbedded, 'load the default model');
 }

@@ -55,7 +55,11 @@ function finish(
   const chosen = labels ?? metaLabels;
   const res = resolution ?? meta?.resolution ?? FALLBACK_RESOLUTION;
   if (meta !== undefined) {
-    setBiTMetadata(model, { ...meta, labels: chosen === null ? null : [...chosen], resolution: res });
+    setBiTMetadata(model, {
+      ...meta,
+      labels: chosen === null ? null : [...chosen],
+      resolution: res,
+    });
   }
   return { model, source, labels: chosen, resolution: res };
 }
@@ -106,13 +110,18 @@ export async function loadFromFiles(
   if (npz === undefined || files.length !== 1) {
     throw new Error('pick one .npz file, or a TF.js model.json with its .bin weight files');
   }
-  return finish(await loadBiT(npz, { labels: labels === null ? null : [...labels] }), npz.name, labels);
+  return finish(
+    await loadBiT(npz, { labels: labels === null ? null : [...labels] }),
+    npz.name,
+    labels,
+  );
 }
 
 /** Loads the model saved in IndexedDB. */
 export async function loadFromIndexedDb(): Promise<AppModel> {
   const models = await tf.io.listModels();
-  if (!(IDB_URL in models)) throw new Error('no model saved in IndexedDB yet (use Save to IndexedDB)');
+  if (!(IDB_URL in models))
+    throw new Error('no model saved in IndexedDB yet (use Save to IndexedDB)');
   return finish(await loadTfjs(IDB_URL), 'IndexedDB', null);
 }
 

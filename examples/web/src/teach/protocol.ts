@@ -43,7 +43,12 @@ export type TeachEvent =
       readonly lr: number;
       readonly imagesPerSecond: number;
     }
-  | { readonly type: 'eval'; readonly step: number; readonly accuracy: number; readonly loss: number }
+  | {
+      readonly type: 'eval';
+      readonly step: number;
+      readonly accuracy: number;
+      readonly loss: number;
+    }
   | {
       readonly type: 'done';
       readonly status: 'completed' | 'aborted' | 'data-exhausted';
@@ -59,5 +64,4 @@ export type TeachEvent =
 
 /** Page -> worker. */
 export type TeachCommand =
-  | { readonly type: 'train'; readonly request: TeachRequest }
-  | { readonly type: 'cancel' };
+  { readonly type: 'train'; readonly request: TeachRequest } | { readonly type: 'cancel' };

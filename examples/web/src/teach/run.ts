@@ -62,8 +62,7 @@ export async function runTeach(
       onWarning: (message) => emit({ type: 'warning', message }),
       callbacks: {
         onStepEnd: (m, context) => {
-          if (m.step === 0)
-            emit({ type: 'started', backend: tf.getBackend(), plan: context.plan });
+          if (m.step === 0) emit({ type: 'started', backend: tf.getBackend(), plan: context.plan });
           emit({
             type: 'step',
             step: m.step,
