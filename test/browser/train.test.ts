@@ -99,6 +99,14 @@ describe.skipIf(!hasChromium)('@bit/train in Chromium', () => {
             );
             ctx.skip();
           }
+          if (backend === 'webgpu' && c.mode === 'full') {
+            // Measured: 200 s for 5 steps on SwiftShader's WebGPU (pipeline compilation), too
+            // long for CI; head-only covers @bit/train on WebGPU, the fixtures its forward pass.
+            console.warn(
+              'skipped full fine-tuning on webgpu: 200 s on SwiftShader (see the comment)',
+            );
+            ctx.skip();
+          }
           const r = await withTimeout(
             page.evaluate(([tc, b]) => window.bitTrain.run(tc, b), [c, backend] as const),
             CASE_TIMEOUT_MS,
