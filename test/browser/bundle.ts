@@ -11,9 +11,15 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Message, type Metafile, type Plugin } from 'esbuild';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The repository root. */
-export const REPO_ROOT = join(here, '..', '..');
+/** The repository root: the first folder up from this file with turbo.json (also when bundled). */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'turbo.json'))) return dir;
+    if (dirname(dir) === dir) return join(from, '..', '..');
+  }
+}
+export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
+const here = join(REPO_ROOT, 'test/browser');
 const require = createRequire(import.meta.url);
 
 /** The built ESM main entries the bundle must use. */
