@@ -190,7 +190,9 @@ describe.skipIf(!hasChromium)('@bit/models in Chromium', () => {
           expect(r.logitsError).toBeLessThan(backend.tolerance);
           expect(r.featuresError).toBeLessThan(backend.tolerance);
           expect(r.labelsNull).toBe(true);
-          expect(r.repeatMaxDiff).toBe(0);
+          // Repeated calls give the same logits; on WebGPU (SwiftShader) they differ in the last
+          // bits (measured 3e-7 on bit-odd-f16: its kernels split reductions per dispatch).
+          expect(r.repeatMaxDiff).toBeLessThanOrEqual(backend.name === 'webgpu' ? 1e-6 : 0);
           // No tensor leaks: repeated predict/features calls leave the count unchanged, and
           // disposing the model frees everything it allocated.
           expect(r.tensors.afterPredict2).toBe(r.tensors.afterPredict1);

@@ -11,15 +11,24 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Message, type Metafile, type Plugin } from 'esbuild';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The repository root. */
-export const REPO_ROOT = join(here, '..', '..');
+/** The repository root: the first folder up from this file with turbo.json (also when bundled). */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'turbo.json'))) return dir;
+    if (dirname(dir) === dir) return join(from, '..', '..');
+  }
+}
+export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
+const here = join(REPO_ROOT, 'test/browser');
 const require = createRequire(import.meta.url);
 
 /** The built ESM main entries the bundle must use. */
 export const DIST_ENTRIES = {
   '@bit/models': join(REPO_ROOT, 'packages/bit-models/dist/index.js'),
   '@bit/layers': join(REPO_ROOT, 'packages/bit-layers/dist/index.js'),
+  '@bit/data': join(REPO_ROOT, 'packages/bit-data/dist/index.js'),
+  '@bit/hyperrule': join(REPO_ROOT, 'packages/bit-hyperrule/dist/index.js'),
+  '@bit/train': join(REPO_ROOT, 'packages/bit-train/dist/index.js'),
 } as const;
 
 /** A tfjs backend that is bundled only when its package is installed. */
@@ -92,7 +101,7 @@ function isNodeBuiltinError(message: Message): boolean {
 const resolveDist: Plugin = {
   name: 'bit-dist',
   setup(b) {
-    b.onResolve({ filter: /^@bit\/(models|layers)$/ }, (args) => ({
+    b.onResolve({ filter: /^@bit\/(models|layers|data|hyperrule|train)$/ }, (args) => ({
       path: DIST_ENTRIES[args.path as keyof typeof DIST_ENTRIES],
     }));
   },
@@ -119,12 +128,12 @@ const optionalBackends: Plugin = {
 };
 
 /**
- * Bundles test/browser/entry.ts into `outdir` (ESM, split: the label lists' dynamic imports
- * stay chunks of their own that the browser loads on demand).
+ * Bundles test/browser/entry.ts (or another entry of this folder) into `outdir` (ESM, split: the
+ * label lists' dynamic imports stay chunks of their own that the browser loads on demand).
  * @throws BrowserBundleError when a package is not built, when anything in the bundle imports a
  *   Node built-in (naming the importing file), or for any other build error.
  */
-export async function bundleBrowserTest(outdir: string): Promise<BundleResult> {
+export async function bundleBrowserTest(outdir: string, entry = 'entry.ts'): Promise<BundleResult> {
   for (const [name, file] of Object.entries(DIST_ENTRIES)) {
     if (!existsSync(file)) {
       throw new BrowserBundleError(
@@ -136,7 +145,7 @@ export async function bundleBrowserTest(outdir: string): Promise<BundleResult> {
   let metafile: Metafile;
   try {
     const result = await build({
-      entryPoints: [join(here, 'entry.ts')],
+      entryPoints: [join(here, entry)],
       outdir,
       bundle: true,
       splitting: true,
@@ -157,13 +166,13 @@ export async function bundleBrowserTest(outdir: string): Promise<BundleResult> {
     const builtins = errors.filter(isNodeBuiltinError);
     if (builtins.length > 0) {
       throw new BrowserBundleError(
-        'the browser bundle of @bit/models + @bit/layers imports Node built-ins (not isomorphic):\n' +
+        `the browser bundle of test/browser/${entry} imports Node built-ins (not isomorphic):\n` +
           builtins.map((m) => `  ${describe(m)}`).join('\n'),
       );
     }
     const detail =
       errors.length > 0 ? errors.map((m) => `  ${describe(m)}`).join('\n') : String(error);
-    throw new BrowserBundleError(`esbuild failed to bundle test/browser/entry.ts:\n${detail}`);
+    throw new BrowserBundleError(`esbuild failed to bundle test/browser/${entry}:\n${detail}`);
   }
   return {
     outdir,

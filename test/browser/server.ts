@@ -33,6 +33,10 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
   '.json': 'application/json',
   '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.npz': 'application/octet-stream',
 };
 
 /** Parses a single-range `Range` header against `size`: [start, end] inclusive, 'bad' or 'unsatisfiable'. */
@@ -53,7 +57,12 @@ export function parseRange(
   return [start, end];
 }
 
-async function serveFile(req: IncomingMessage, res: ServerResponse, file: string): Promise<number> {
+async function serveFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: string,
+  extraHeaders: Record<string, string>,
+): Promise<number> {
   let size: number;
   try {
     const s = await stat(file);
@@ -67,6 +76,7 @@ async function serveFile(req: IncomingMessage, res: ServerResponse, file: string
     'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
     'Accept-Ranges': 'bytes',
     'Cache-Control': 'no-store',
+    ...extraHeaders,
   };
   const rangeHeader = req.headers.range;
   let start = 0;
@@ -109,6 +119,8 @@ async function serveFile(req: IncomingMessage, res: ServerResponse, file: string
 export async function startServer(options: {
   dirs: Record<string, string>;
   files: Record<string, string>;
+  /** Headers added to every file answer (e.g. COOP/COEP for cross-origin isolation). */
+  headers?: Record<string, string>;
 }): Promise<TestServer> {
   const log: RequestLogEntry[] = [];
   const server = createServer((req, res) => {
@@ -131,7 +143,7 @@ export async function startServer(options: {
       finish(404);
       return;
     }
-    serveFile(req, res, file).then(finish, () => {
+    serveFile(req, res, file, options.headers ?? {}).then(finish, () => {
       res.destroy();
       finish(500);
     });
