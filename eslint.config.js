@@ -37,14 +37,6 @@ export default tseslint.config(
       'test/**/*.ts',
       'test-utils/**/*.ts',
     ],
-    // Files whose owners are rewriting them keep '.js' until they convert them.
-    ignores: [
-      'packages/bit-models/src/api/**',
-      'packages/bit-models/src/download/**',
-      'packages/bit-models/src/node/load.ts',
-      'packages/bit-models/src/io/http-range-source.ts',
-      'packages/bit-models/test/download.test.ts',
-    ],
     rules: {
       'no-restricted-syntax': [
         'error',

@@ -17,7 +17,12 @@ export async function loadModelFlag(
   // loadBiT takes run folders too: the finished model/, else the last checkpoint with the run's
   // class names and resolution.
   const run = await isRunFolder(model);
-  if (!run && !hasModel(model) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(model) && !(await exists(model))) {
+  if (
+    !run &&
+    !hasModel(model) &&
+    !/^[a-z][a-z0-9+.-]*:\/\//i.test(model) &&
+    !(await exists(model))
+  ) {
     throw new UsageError(
       `${what}: no such file or directory: ${model} (and no zoo model of that name; bit models lists them)`,
       usage,

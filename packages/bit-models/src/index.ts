@@ -23,30 +23,30 @@ export {
   type NamedArray,
   type NamedArraySource,
   type ModelWeight,
-} from './checkpoint/weights.js';
-export * from './formats/npz/index.js';
-export * from './formats/tfjs/index.js';
-export * from './io/index.js';
-export * from './errors.js';
-export * from './zoo/registry.js';
-export * from './labels/index.js';
-export * from './download/index.js';
-export { getBiTMetadata, setBiTMetadata, type BiTMetadata } from './api/metadata.js';
+} from './checkpoint/weights';
+export * from './formats/npz/index';
+export * from './formats/tfjs/index';
+export * from './io/index';
+export * from './errors';
+export * from './zoo/registry';
+export * from './labels/index';
+export * from './download/index';
+export { getBiTMetadata, setBiTMetadata, type BiTMetadata } from './api/metadata';
 export {
   ImageInputError,
   PixelRangeError,
   PIXEL_TOLERANCE,
   toUnitPixels,
   type ImageInput,
-} from './api/inputs.js';
-export { classify, type ClassifyInput, type ClassifyOptions } from './api/classify.js';
-export { resolveDataConfig, DEFAULT_RESOLUTION, type BiTDataConfig } from './api/data-config.js';
+} from './api/inputs';
+export { classify, type ClassifyInput, type ClassifyOptions } from './api/classify';
+export { resolveDataConfig, DEFAULT_RESOLUTION, type BiTDataConfig } from './api/data-config';
 export {
   registerImageDecoder,
   listImageDecoders,
   decodeImageInput,
   type ImageDecoderPlugin,
-} from './api/images.js';
+} from './api/images';
 export {
   predict,
   features,
@@ -67,7 +67,7 @@ export {
   zooUrl,
   type BiTSource,
   type LoadBiTOptions,
-} from './api/load.js';
+} from './api/load';
 export {
   finishLoad,
   withNewHead,
@@ -76,7 +76,7 @@ export {
   type ResolvedCheckpoint,
   type CheckpointPayload,
   type FinishOptions,
-} from './api/pipeline.js';
-export { ProgressByteSource } from './api/progress-source.js';
-export { embeddedAssetUrl, EmbeddedModelError } from './api/embedded.js';
-export { exportNpz, type ExportNpzOptions } from './api/export.js';
+} from './api/pipeline';
+export { ProgressByteSource } from './api/progress-source';
+export { embeddedAssetUrl, EmbeddedModelError } from './api/embedded';
+export { exportNpz, type ExportNpzOptions } from './api/export';

@@ -19,7 +19,8 @@ const flags = {
   model: {
     type: 'string',
     value: 'NAME|FILE|DIR',
-    description: 'the checkpoint, instead of the positional: a zoo name, an .npz, a TF.js folder or a run folder',
+    description:
+      'the checkpoint, instead of the positional: a zoo name, an .npz, a TF.js folder or a run folder',
   },
   out: {
     type: 'string',
@@ -96,8 +97,7 @@ export const convertCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, flags, usage);
     const sources = [...positionals, ...(values.model !== undefined ? [values.model] : [])];
-    if (sources.length !== 1)
-      throw new UsageError('name exactly one checkpoint to convert', usage);
+    if (sources.length !== 1) throw new UsageError('name exactly one checkpoint to convert', usage);
     const out = values.out!;
     const format = outputFormat(out, values.format);
     const dtype = choiceFlag(values.dtype, 'dtype', DTYPES, usage)!;

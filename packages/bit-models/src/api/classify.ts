@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { resizeBilinear, type DecodedImage } from '@bit/data';
-import { resolveDataConfig } from './data-config.js';
-import { decodeImageInput } from './images.js';
-import { ImageInputError, checkImageTensor, toUnitPixels } from './inputs.js';
-import { predict, type PredictOptions, type TopClass } from './predict.js';
+import { resolveDataConfig } from './data-config';
+import { decodeImageInput } from './images';
+import { ImageInputError, checkImageTensor, toUnitPixels } from './inputs';
+import { predict, type PredictOptions, type TopClass } from './predict';
 
 /**
  * One image to classify: a tensor (HWC, or NHWC with one image; int32 0–255 or float32 in

@@ -1,6 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { getLabels } from '../labels/index.js';
-import { getBiTMetadata } from './metadata.js';
+import { getLabels } from '../labels/index';
+import { getBiTMetadata } from './metadata';
 
 /** Eval resolution of a model that records none (the upstream BiT checkpoints' 224 px). */
 export const DEFAULT_RESOLUTION = 224;

@@ -1,5 +1,5 @@
 /** Where an embedded zoo entry (a checkpoint shipped inside @bit/models) lives, isomorphically. */
-import type { ZooEntry } from '../zoo/registry.js';
+import type { ZooEntry } from '../zoo/registry';
 
 /** Thrown when an embedded checkpoint cannot be located in this environment. */
 export class EmbeddedModelError extends Error {

@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { exportWeights } from '../checkpoint/weights.js';
-import { writeNpz, type NpzWriteArray } from '../formats/npz/index.js';
-import type { ByteSink } from '../io/byte-source.js';
+import { exportWeights } from '../checkpoint/weights';
+import { writeNpz, type NpzWriteArray } from '../formats/npz/index';
+import type { ByteSink } from '../io/byte-source';
 
 /** Options of {@link exportNpz}. */
 export interface ExportNpzOptions {

@@ -12,7 +12,7 @@ import {
   type DecodedImage,
   type DrawableImage,
 } from '@bit/data';
-import { ImageInputError } from './inputs.js';
+import { ImageInputError } from './inputs';
 
 /** One image decoder: says whether it takes an input, and decodes it to 8-bit RGB. */
 export interface ImageDecoderPlugin {

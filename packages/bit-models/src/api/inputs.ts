@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BitModelsError } from '../errors.js';
+import { BitModelsError } from '../errors';
 
 /**
  * Images for predict/features: one NHWC batch or one HWC image (any size, 3 channels), or a list

@@ -1,21 +1,21 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { NamedArraySource } from '../checkpoint/weights.js';
+import type { NamedArraySource } from '../checkpoint/weights';
 import {
   downloadToCacheStorage,
   modelUrl,
   type CacheStorageLike,
   type DownloadProgressCallback,
-} from '../download/index.js';
-import { CheckpointFormatError } from '../errors.js';
-import { tfjsUrlHandler } from '../formats/tfjs/index.js';
-import type { ByteSource } from '../io/byte-source.js';
-import { BlobByteSource } from '../io/blob-source.js';
-import { HttpRangeByteSource } from '../io/http-range-source.js';
-import { getModelEntry, hasModel, type ZooEntry } from '../zoo/registry.js';
-import { EmbeddedModelError, embeddedAssetUrl } from './embedded.js';
-import { baseName, finishLoad, type ResolvedCheckpoint } from './pipeline.js';
-import { ProgressByteSource } from './progress-source.js';
+} from '../download/index';
+import { CheckpointFormatError } from '../errors';
+import { tfjsUrlHandler } from '../formats/tfjs/index';
+import type { ByteSource } from '../io/byte-source';
+import { BlobByteSource } from '../io/blob-source';
+import { HttpRangeByteSource } from '../io/http-range-source';
+import { getModelEntry, hasModel, type ZooEntry } from '../zoo/registry';
+import { EmbeddedModelError, embeddedAssetUrl } from './embedded';
+import { baseName, finishLoad, type ResolvedCheckpoint } from './pipeline';
+import { ProgressByteSource } from './progress-source';
 
 /** Options of {@link loadBiT}. */
 export interface LoadBiTOptions {

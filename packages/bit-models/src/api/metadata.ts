@@ -1,5 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { BiTArchitecture } from '../architecture/spec.js';
+import type { BiTArchitecture } from '../architecture/spec';
 
 /** What a BiT model carries about itself (stored in model.json's user-defined metadata). */
 export interface BiTMetadata {

@@ -7,21 +7,21 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { HEAD, FINAL_NORM, PRELOGITS } from '../architecture/names.js';
-import { buildResNetV2 } from '../architecture/resnetv2.js';
-import { replaceHead } from '../architecture/head.js';
-import { inferArchitecture, type LayoutEntry } from '../checkpoint/layout.js';
+import { HEAD, FINAL_NORM, PRELOGITS } from '../architecture/names';
+import { buildResNetV2 } from '../architecture/resnetv2';
+import { replaceHead } from '../architecture/head';
+import { inferArchitecture, type LayoutEntry } from '../checkpoint/layout';
 import {
   loadWeightsInto,
   modelWeights,
   type NamedArray,
   type NamedArraySource,
-} from '../checkpoint/weights.js';
-import { openNpz } from '../formats/npz/index.js';
-import { loadTfjs } from '../formats/tfjs/index.js';
-import type { ByteSource } from '../io/byte-source.js';
-import type { ZooEntry } from '../zoo/registry.js';
-import { getBiTMetadata, setBiTMetadata, type BiTMetadata } from './metadata.js';
+} from '../checkpoint/weights';
+import { openNpz } from '../formats/npz/index';
+import { loadTfjs } from '../formats/tfjs/index';
+import type { ByteSource } from '../io/byte-source';
+import type { ZooEntry } from '../zoo/registry';
+import { getBiTMetadata, setBiTMetadata, type BiTMetadata } from './metadata';
 
 /** What a resolved source holds: .npz bytes, named arrays, or a TF.js model behind a tf.io handler. */
 export type CheckpointPayload =

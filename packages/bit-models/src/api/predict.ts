@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { PRELOGITS } from '../architecture/names.js';
-import { getLabels } from '../labels/index.js';
-import { getBiTMetadata } from './metadata.js';
-import { type ImageInput, imageBatches } from './inputs.js';
+import { PRELOGITS } from '../architecture/names';
+import { getLabels } from '../labels/index';
+import { getBiTMetadata } from './metadata';
+import { type ImageInput, imageBatches } from './inputs';
 
 /** One class in a prediction. */
 export interface TopClass {

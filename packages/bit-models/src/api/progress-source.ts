@@ -1,5 +1,5 @@
-import type { DownloadProgressCallback } from '../download/index.js';
-import type { ByteSource } from '../io/byte-source.js';
+import type { DownloadProgressCallback } from '../download/index';
+import type { ByteSource } from '../io/byte-source';
 
 /**
  * A ByteSource that reports the bytes read so far through `onProgress` (at most every 100 ms,

@@ -1,7 +1,7 @@
 /** Node-only: where checkpoints are cached on disk. */
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { DownloadEnv } from './source.js';
+import type { DownloadEnv } from './source';
 
 /**
  * The checkpoint cache directory: `BIT_CACHE_DIR`, else `$XDG_CACHE_HOME/bit` (when

@@ -8,7 +8,7 @@
  * retried from the start (up to `retries` times). Nothing is stored unless the whole body
  * arrived and passed the checks.
  */
-import { DownloadError, type DownloadErrorCode } from './errors.js';
+import { DownloadError, type DownloadErrorCode } from './errors';
 import {
   contentLength,
   discardBody,
@@ -17,12 +17,8 @@ import {
   isRetryableStatus,
   readChunks,
   withRetry,
-} from '../io/http.js';
-import {
-  throttleProgress,
-  type DownloadProgress,
-  type DownloadProgressCallback,
-} from './progress.js';
+} from '../io/http';
+import { throttleProgress, type DownloadProgress, type DownloadProgressCallback } from './progress';
 
 /** The part of the Cache Storage API used here (`window.caches` satisfies it). */
 export interface CacheStorageLike {

@@ -11,9 +11,9 @@
  */
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { resolveCacheDir } from './cache-dir.js';
-import { DownloadError, type DownloadErrorCode } from './errors.js';
-import { sha256File } from './file-hash.js';
+import { resolveCacheDir } from './cache-dir';
+import { DownloadError, type DownloadErrorCode } from './errors';
+import { sha256File } from './file-hash';
 import {
   contentLength,
   discardBody,
@@ -23,14 +23,10 @@ import {
   parseContentRange,
   readChunks,
   withRetry,
-} from '../io/http.js';
-import { acquireFileLock, LockTimeoutError } from './lock.js';
-import {
-  throttleProgress,
-  type DownloadProgress,
-  type DownloadProgressCallback,
-} from './progress.js';
-import { resolveCheckpointSource, type DownloadEnv, type ModelUrlOptions } from './source.js';
+} from '../io/http';
+import { acquireFileLock, LockTimeoutError } from './lock';
+import { throttleProgress, type DownloadProgress, type DownloadProgressCallback } from './progress';
+import { resolveCheckpointSource, type DownloadEnv, type ModelUrlOptions } from './source';
 
 /** Options of {@link downloadCheckpoint}. */
 export interface DownloadCheckpointOptions extends ModelUrlOptions {

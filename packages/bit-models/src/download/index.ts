@@ -1,10 +1,10 @@
 /** Isomorphic part of checkpoint downloads (no Node modules): URLs, errors, the Cache Storage variant. */
-export { DownloadError, type DownloadErrorCode, type DownloadErrorInit } from './errors.js';
+export { DownloadError, type DownloadErrorCode, type DownloadErrorInit } from './errors';
 export {
   type DownloadProgress,
   type DownloadProgressCallback,
   PROGRESS_INTERVAL_MS,
-} from './progress.js';
+} from './progress';
 export {
   type CheckpointSource,
   type DownloadEnv,
@@ -14,10 +14,10 @@ export {
   modelUrl,
   resolveBaseUrl,
   resolveCheckpointSource,
-} from './source.js';
+} from './source';
 export {
   type CacheLike,
   type CacheStorageDownloadOptions,
   type CacheStorageLike,
   downloadToCacheStorage,
-} from './cache-storage.js';
+} from './cache-storage';

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { sleep } from '../io/http.js';
+import { sleep } from '../io/http';
 
 /** Options of {@link acquireFileLock}. */
 export interface FileLockOptions {

@@ -1,7 +1,7 @@
 /**
  * Where a checkpoint comes from and where it goes in a cache (isomorphic: no Node modules).
  */
-import { getModelEntry, hasModel, OFFICIAL_BASE_URL, type ZooEntry } from '../zoo/registry.js';
+import { getModelEntry, hasModel, OFFICIAL_BASE_URL, type ZooEntry } from '../zoo/registry';
 
 /** Environment variables read by the download helpers (`process.env` shape). */
 export type DownloadEnv = Readonly<Record<string, string | undefined>>;

@@ -1,6 +1,6 @@
-import type { ByteSource } from './byte-source.js';
-import { checkReadRange } from './byte-source.js';
-import { ByteSourceError } from '../errors.js';
+import type { ByteSource } from './byte-source';
+import { checkReadRange } from './byte-source';
+import { ByteSourceError } from '../errors';
 import {
   discardBody,
   HttpError,
@@ -8,7 +8,7 @@ import {
   parseContentRange,
   rangeHeader,
   readBody,
-} from './http.js';
+} from './http';
 
 /** Options of {@link HttpRangeByteSource.open}. */
 export interface HttpRangeByteSourceOptions {

@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EmbeddedModelError } from '../api/embedded.js';
-import type { ZooEntry } from '../zoo/registry.js';
+import { EmbeddedModelError } from '../api/embedded';
+import type { ZooEntry } from '../zoo/registry';
 
 declare const __dirname: string | undefined;
 

@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { ImageDecodeError } from '@bit/data';
 import { decodeImageBytes, decodeImageFile } from '@bit/data/node';
-import { registerImageDecoder } from '../api/images.js';
+import { registerImageDecoder } from '../api/images';
 
 const HTTP = /^https?:\/\//i;
 

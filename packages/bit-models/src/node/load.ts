@@ -8,18 +8,18 @@ import {
   resolveUrl,
   type BiTSource,
   type LoadBiTOptions,
-} from '../api/load.js';
-import { baseName, finishLoad, type ResolvedCheckpoint } from '../api/pipeline.js';
-import type { DownloadProgress } from '../download/index.js';
-import { downloadCheckpoint } from '../download/node.js';
-import { CheckpointFormatError } from '../errors.js';
-import { openNpz } from '../formats/npz/index.js';
-import { MODEL_JSON, sniffTfjs } from '../formats/tfjs/index.js';
-import { fileSystemHandler } from '../formats/tfjs/node.js';
-import { FileByteSource } from '../io/node.js';
-import { getModelEntry, hasModel } from '../zoo/registry.js';
-import { embeddedAssetPath } from './embedded.js';
-import { isRunFolder, readRunFolder } from './run-folder.js';
+} from '../api/load';
+import { baseName, finishLoad, type ResolvedCheckpoint } from '../api/pipeline';
+import type { DownloadProgress } from '../download/index';
+import { downloadCheckpoint } from '../download/node';
+import { CheckpointFormatError } from '../errors';
+import { openNpz } from '../formats/npz/index';
+import { MODEL_JSON, sniffTfjs } from '../formats/tfjs/index';
+import { fileSystemHandler } from '../formats/tfjs/node';
+import { FileByteSource } from '../io/node';
+import { getModelEntry, hasModel } from '../zoo/registry';
+import { embeddedAssetPath } from './embedded';
+import { isRunFolder, readRunFolder } from './run-folder';
 
 /** Options of the Node {@link loadBiT}: the isomorphic ones plus the download cache. */
 export interface NodeLoadBiTOptions extends LoadBiTOptions {

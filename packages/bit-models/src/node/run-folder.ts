@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { CheckpointFormatError } from '../errors.js';
+import { CheckpointFormatError } from '../errors';
 
 /** The parts of a run folder this loader reads (the layout @bit/train writes). */
 export const RUN_FOLDER_FILES = {

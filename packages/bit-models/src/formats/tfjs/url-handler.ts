@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { downloadToCacheStorage, type CacheStorageLike } from '../../download/index.js';
-import type { DownloadProgressCallback } from '../../download/index.js';
+import { downloadToCacheStorage, type CacheStorageLike } from '../../download/index';
+import type { DownloadProgressCallback } from '../../download/index';
 import { TfjsFormatError } from './errors';
 import { checkShardPath, parseModelJson, weightsByteLength } from './manifest';
 
