@@ -45,7 +45,7 @@ const server = await startServer({
 const context = await launchChromium(join(tmp, 'profile'), { webgpu: true });
 const rows: (BenchResult | (BenchCase & { error: string }))[] = [];
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
+  let page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`${server.origin}/`);
   await page.waitForFunction(
     () => window.bitBench !== undefined || window.bitTestError !== undefined,
@@ -76,8 +76,10 @@ try {
           rows.push({ ...c, error: (error as Error).message.split('\n')[0] });
           console.error(`${model} ${backend} ${task}: ${(error as Error).message}`);
           if (/no answer within/.test((error as Error).message)) {
-            // The page is still busy with that case: reload before the next one.
-            await page.reload();
+            // The page is still busy with that case (or hung): start the next in a fresh page.
+            await page.close({ runBeforeUnload: false }).catch(() => undefined);
+            page = await context.newPage();
+            await page.goto(`${server.origin}/`);
             await page.waitForFunction(() => window.bitBench !== undefined);
           }
         }
