@@ -71,10 +71,11 @@ describe.skipIf(missing.length > 0)('examples/web in Chromium', () => {
 
   const byId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
 
-  async function classify(page: Page, file: string): Promise<string> {
+  /** Classifies `file`; the first call on a backend compiles its shaders (minutes on SwiftShader). */
+  async function classify(page: Page, file: string, timeout = 60_000): Promise<string> {
     await byId(page, 'image-input').setInputFiles(file);
     const first = byId(page, 'predictions').locator('li').first();
-    await first.waitFor();
+    await first.waitFor({ timeout });
     return (await first.getAttribute('data-label')) ?? '';
   }
 
@@ -114,7 +115,7 @@ describe.skipIf(missing.length > 0)('examples/web in Chromium', () => {
     const page = await open('');
     expect(await byId(page, 'backend').textContent()).toBe('webgl');
     expect(await byId(page, 'model-name').textContent()).toBe('BiT-FMNIST-R14x0.5');
-    expect(await classify(page, png.heldOutTrouser)).toBe('Trouser');
+    expect(await classify(page, png.heldOutTrouser, 180_000)).toBe('Trouser');
     // Names with scores, best first.
     const scores = await byId(page, 'predictions')
       .locator('li')
@@ -146,7 +147,7 @@ describe.skipIf(missing.length > 0)('examples/web in Chromium', () => {
     const backend = await byId(page, 'backend').textContent();
     if (webgpuAdapter) {
       expect(backend).toBe('webgpu');
-      expect(await classify(page, png.heldOutTrouser)).toBe('Trouser');
+      expect(await classify(page, png.heldOutTrouser, 240_000)).toBe('Trouser');
       notes.push('webgpu: adapter found, classified on webgpu');
     } else {
       expect(backend).toBe('webgl');

@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: root.resolve,
   test: {
     include: ['test/e2e/**/*.e2e.ts'],
-    testTimeout: 180_000,
+    testTimeout: 300_000,
     hookTimeout: 180_000,
     pool: 'forks',
     fileParallelism: false,
