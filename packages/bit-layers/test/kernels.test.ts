@@ -1,6 +1,6 @@
 /**
  * The wasm training kernels one by one: registration, every conv filter-gradient plan, the
- * stride-1 input gradient, the native MaxPoolGrad bug they replace, errors, and no leaks.
+ * input gradient (every stride, as phase convolutions), the native MaxPoolGrad bug they replace, errors, and no leaks.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
@@ -217,7 +217,7 @@ describe('Conv2DBackpropFilter plans', () => {
   });
 });
 
-describe('Conv2DBackpropInput (stride 1 as a convolution)', () => {
+describe('Conv2DBackpropInput (phases as convolutions)', () => {
   it.each([
     ['1x1 valid', [2, 5, 6, 7], [1, 1, 7, 3], 1, 'valid'],
     ['3x3 same', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'same'],
@@ -234,8 +234,24 @@ describe('Conv2DBackpropInput (stride 1 as a convolution)', () => {
         [0, 0],
       ],
     ],
-    ['3x3 s2 same (native fallback)', [2, 7, 6, 3], [3, 3, 3, 4], 2, 'same'],
-  ] as Array<[string, number[], number[], number, Pad]>)(
+    ['3x3 s2 same', [2, 7, 6, 3], [3, 3, 3, 4], 2, 'same'],
+    ['1x1 s2 valid (odd input: phases without taps)', [2, 7, 6, 5], [1, 1, 5, 3], 2, 'valid'],
+    [
+      '3x3 s2 valid, explicit pad 1 (BiT)',
+      [2, 8, 8, 3],
+      [3, 3, 3, 4],
+      2,
+      [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ],
+    ],
+    ['7x7 s2 valid with a remainder', [1, 12, 11, 3], [7, 7, 3, 2], 2, 'valid'],
+    ['4x4 s3 same, taps not a multiple of the stride', [1, 10, 9, 2], [4, 4, 2, 3], 3, 'same'],
+    ['2x3 strides [2, 1] asymmetric', [2, 7, 6, 3], [2, 3, 3, 4], [2, 1], 'same'],
+  ] as Array<[string, number[], number[], number | [number, number], Pad]>)(
     '%s: matches cpu',
     async (_n, xs, ks, s, pad) => {
       const fv = values(

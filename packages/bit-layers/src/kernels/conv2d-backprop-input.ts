@@ -1,11 +1,17 @@
 /**
- * A faster `Conv2DBackpropInput` for the wasm backend. tfjs-backend-wasm 4.22's own kernel is
- * correct but a plain loop, 5-10x slower than the forward XNNPACK convolution; for stride 1
- * (most of BiT's convolutions) dx is itself a convolution, of dy padded by (k - 1 - pad) with
- * the filter rotated by 180 degrees and its in/out channels swapped, which this kernel runs
- * on the backend's XNNPACK `Conv2D`. Strided convolutions go to the native kernel.
+ * A fast `Conv2DBackpropInput` for the wasm backend. tfjs-backend-wasm 4.22's own kernel is
+ * correct but a plain scalar loop, 5-20x slower than the forward XNNPACK convolution.
+ *
+ * dx of a convolution with stride s is a sum of s_h·s_w stride-1 convolutions, one per output
+ * phase (sub-pixel decomposition): the rows i with (i + pad_top) mod s_h = r get
+ * `z_r[q] = Σ_j dy[q - j] · w[r + s_h·j]`, a full convolution of dy with the sub-filter of taps
+ * r, r + s_h, … rotated by 180 degrees and with in/out channels swapped. Each phase runs on the
+ * backend's XNNPACK `Conv2D`; the sub-filters are cut, rotated and swapped in one pass over the
+ * wasm heap, and the phases are interleaved (and cropped to the input) in one pass too, so the
+ * arithmetic equals the forward convolution's, with no zero-dilated dy. Dilated convolutions go
+ * to the native kernel.
  */
-import { Conv2D, Conv2DBackpropInput, Reverse, Transpose } from '@tensorflow/tfjs-core';
+import { Conv2D, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import {
   asWasmBackend,
@@ -18,43 +24,144 @@ import { convInfoOf, type ConvInfo } from './conv-info';
 
 const KERNEL = Conv2DBackpropInput;
 
-/** Whether dx of this convolution can be computed as a stride-1 convolution here. */
+/** Whether this kernel computes dx of the convolution itself (else the native one does). */
 export function canRunAsConvolution(info: ConvInfo): boolean {
-  const { top, bottom, left, right } = info.padInfo;
-  return (
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
-    Math.max(top, bottom) < info.filterHeight &&
-    Math.max(left, right) < info.filterWidth
-  );
+  return info.dilationHeight === 1 && info.dilationWidth === 1;
 }
 
-/** dx of a stride-1 NHWC convolution as a convolution of dy with the rotated filter. */
+/** One spatial dimension of the phase decomposition. */
+interface PhaseAxis {
+  /** Stride of the forward convolution (the number of phases). */
+  stride: number;
+  /** Leading padding of the forward convolution. */
+  pad: number;
+  /** Taps of the forward filter. */
+  taps: number;
+  /** Length of dy (the forward output). */
+  outLength: number;
+  /** Length of dx (the forward input). */
+  inLength: number;
+  /** Rows of each phase's result that dx reads: ceil((pad + inLength) / stride). */
+  phaseLength: number;
+}
+
+function phaseAxis(
+  stride: number,
+  pad: number,
+  taps: number,
+  outLength: number,
+  inLength: number,
+): PhaseAxis {
+  return {
+    stride,
+    pad,
+    taps,
+    outLength,
+    inLength,
+    phaseLength: Math.ceil((pad + inLength) / stride),
+  };
+}
+
+/** Taps of phase r's sub-filter: those at r, r + s, … below `taps` (0 when r ≥ taps). */
+function phaseTaps(axis: PhaseAxis, r: number): number {
+  return r < axis.taps ? Math.ceil((axis.taps - r) / axis.stride) : 0;
+}
+
+/**
+ * Writes phase (rh, rw)'s filter for dx into `out` ([th, tw, cout, cin]): tap (t_h, t_w) is the
+ * forward tap (rh + s_h·(th - 1 - t_h), rw + s_w·(tw - 1 - t_w)), transposed.
+ */
+function cutPhaseFilter(
+  w: Float32Array,
+  out: Float32Array,
+  kw: number,
+  cin: number,
+  cout: number,
+  h: PhaseAxis,
+  wAxis: PhaseAxis,
+  rh: number,
+  rw: number,
+): void {
+  const th = phaseTaps(h, rh);
+  const tw = phaseTaps(wAxis, rw);
+  const tap = cin * cout;
+  for (let a = 0; a < th; a++) {
+    const i = rh + h.stride * (th - 1 - a);
+    for (let b = 0; b < tw; b++) {
+      const j = rw + wAxis.stride * (tw - 1 - b);
+      const src = (i * kw + j) * tap;
+      const dst = (a * tw + b) * tap;
+      // out[a, b, o, c] = w[i, j, c, o]
+      for (let c = 0; c < cin; c++) {
+        const row = src + c * cout;
+        for (let o = 0; o < cout; o++) out[dst + o * cin + c] = w[row + o];
+      }
+    }
+  }
+}
+
+/**
+ * dx of an NHWC convolution (dilation 1, any stride and padding) from dy and the HWIO filter,
+ * as one XNNPACK convolution per output phase.
+ */
 export function conv2DBackpropInputAsConv(
   dy: TensorInfo,
   filter: TensorInfo,
   info: ConvInfo,
   backend: WasmBackendLike,
 ): TensorInfo {
+  const h = phaseAxis(
+    info.strideHeight,
+    info.padInfo.top,
+    info.filterHeight,
+    info.outHeight,
+    info.inHeight,
+  );
+  const w = phaseAxis(
+    info.strideWidth,
+    info.padInfo.left,
+    info.filterWidth,
+    info.outWidth,
+    info.inWidth,
+  );
+  const { batchSize: n, inChannels: cin, outChannels: cout } = info;
   const ops = new Intermediates(backend);
   try {
-    const { top, bottom, left, right } = info.padInfo;
-    const kh = info.filterHeight;
-    const kw = info.filterWidth;
-    let rotated = filter;
-    if (kh > 1 || kw > 1) rotated = ops.run(Reverse, { x: filter }, { dims: [0, 1] });
-    const swapped = ops.run(Transpose, { x: rotated }, { perm: [0, 1, 3, 2] });
-    const pad = [
-      [0, 0],
-      [kh - 1 - top, kh - 1 - bottom],
-      [kw - 1 - left, kw - 1 - right],
-      [0, 0],
-    ];
-    const attrs: NamedAttrMap = { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] };
-    const dx = ops.run(Conv2D, { x: dy, filter: swapped }, attrs);
-    ops.dispose([dx]);
+    // Phase results, [n, max(outLength, phaseLength), …, cin] each (null: no taps, all zero).
+    const phases: Array<TensorInfo | null> = [];
+    for (let rh = 0; rh < h.stride; rh++) {
+      for (let rw = 0; rw < w.stride; rw++) {
+        const th = phaseTaps(h, rh);
+        const tw = phaseTaps(w, rw);
+        if (th === 0 || tw === 0) {
+          phases.push(null);
+          continue;
+        }
+        const sub = ops.output([th, tw, cout, cin], 'float32');
+        cutPhaseFilter(
+          backend.typedArrayFromHeap(filter) as Float32Array,
+          backend.typedArrayFromHeap(sub) as Float32Array,
+          info.filterWidth,
+          cin,
+          cout,
+          h,
+          w,
+          rh,
+          rw,
+        );
+        const pad = [
+          [0, 0],
+          [th - 1, Math.max(0, h.phaseLength - h.outLength)],
+          [tw - 1, Math.max(0, w.phaseLength - w.outLength)],
+          [0, 0],
+        ];
+        const attrs: NamedAttrMap = { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] };
+        phases.push(ops.run(Conv2D, { x: dy, filter: sub }, attrs));
+      }
+    }
+    const dx = backend.makeOutput([n, info.inHeight, info.inWidth, cin], 'float32');
+    interleave(backend, dx, phases, n, cin, h, w);
+    ops.dispose();
     return dx;
   } catch (e) {
     ops.dispose();
@@ -62,9 +169,49 @@ export function conv2DBackpropInputAsConv(
   }
 }
 
+/** dx[b, i, j] = phase(i + pad_h mod s_h, j + pad_w mod s_w)[b, ⌊(i + pad_h)/s_h⌋, ⌊…⌋]. */
+function interleave(
+  backend: WasmBackendLike,
+  dx: TensorInfo,
+  phases: Array<TensorInfo | null>,
+  n: number,
+  c: number,
+  h: PhaseAxis,
+  w: PhaseAxis,
+): void {
+  // Views after every allocation: a growing heap invalidates earlier ones.
+  const out = backend.typedArrayFromHeap(dx) as Float32Array;
+  const views = phases.map((p) =>
+    p == null ? null : (backend.typedArrayFromHeap(p) as Float32Array),
+  );
+  const rowsOf = phases.map((p) => (p == null ? 0 : p.shape[1]));
+  const colsOf = phases.map((p) => (p == null ? 0 : p.shape[2]));
+  let dst = 0;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h.inLength; i++) {
+      const mh = i + h.pad;
+      const rh = mh % h.stride;
+      const q = (mh - rh) / h.stride;
+      for (let j = 0; j < w.inLength; j++) {
+        const mw = j + w.pad;
+        const rw = mw % w.stride;
+        const qw = (mw - rw) / w.stride;
+        const p = rh * w.stride + rw;
+        const src = views[p];
+        if (src == null) out.fill(0, dst, dst + c);
+        else {
+          const at = ((b * rowsOf[p] + q) * colsOf[p] + qw) * c;
+          out.set(src.subarray(at, at + c), dst);
+        }
+        dst += c;
+      }
+    }
+  }
+}
+
 /**
  * Builds the kernel config; `fallback` (the backend's native kernel) handles what this one
- * does not (strided convolutions).
+ * does not (dilated convolutions, non-float32 data).
  */
 export function makeConv2DBackpropInputConfig(fallback: KernelFunc | undefined): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
@@ -86,7 +233,7 @@ export function makeConv2DBackpropInputConfig(fallback: KernelFunc | undefined):
     }
     if (fallback == null) {
       throw new WasmKernelError(
-        `${KERNEL}: no native kernel for strides [${info.strideHeight}, ${info.strideWidth}]`,
+        `${KERNEL}: no native kernel for dilations [${info.dilationHeight}, ${info.dilationWidth}]`,
       );
     }
     return fallback(args);

@@ -41,7 +41,7 @@ const TRAINING_KERNELS: readonly TrainingKernel[] = [
   },
   // The native one gives wrong gradients when a window has only negative inputs.
   { kernelName: MaxPoolGrad, reason: 'wrong', make: () => maxPoolGradConfig },
-  // The native one is a plain loop; stride 1 runs as an XNNPACK convolution instead.
+  // The native one is a plain loop; every stride runs as XNNPACK convolutions instead.
   {
     kernelName: Conv2DBackpropInput,
     reason: 'slow',
@@ -61,7 +61,7 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = TRAINING_KERNELS.ma
 export interface WasmTrainingKernelOptions {
   /**
    * Also replace native kernels that are correct but slow (`Conv2DBackpropInput`, whose
-   * stride-1 case becomes an XNNPACK convolution; strided ones still use the native kernel).
+   * convolution runs as one XNNPACK convolution per stride phase; dilated ones still use the native kernel).
    * Default true.
    */
   replaceSlow?: boolean;
@@ -71,7 +71,7 @@ export interface WasmTrainingKernelOptions {
  * Makes gradient-based training correct (and usably fast) on the wasm backend by registering,
  * for backend 'wasm': `Conv2DBackpropFilter` (missing natively, so no conv weight had a
  * gradient), a correct `MaxPoolGrad` (the native one is wrong when a window holds only negative
- * values) and, unless `replaceSlow` is false, a stride-1 `Conv2DBackpropInput` on XNNPACK.
+ * values) and, unless `replaceSlow` is false, a `Conv2DBackpropInput` on XNNPACK (any stride).
  *
  * Call it after `@tensorflow/tfjs-backend-wasm` has been imported (importing the backend
  * registers its kernels and would overwrite these); the backend need not be initialised yet.

@@ -82,6 +82,13 @@ export class Intermediates {
     return out;
   }
 
+  /** Allocates an uninitialised output on the heap, freed by {@link Intermediates.dispose}. */
+  output(shape: number[], dtype: DataType): TensorInfo {
+    const out = this.backend.makeOutput(shape, dtype);
+    this.infos.push(out);
+    return out;
+  }
+
   /** A reshaped view of `x` (shares its data; counted as an intermediate). */
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
     return this.run(Reshape, { x }, { shape });
