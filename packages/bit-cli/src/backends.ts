@@ -49,6 +49,8 @@ registerBackendLoader('wasm', {
 registerBackendLoader('cpu', {
   load: async () => {
     await import('@tensorflow/tfjs-backend-cpu');
+    const { registerCpuTrainingKernels } = await import('@bit/layers/kernels');
+    registerCpuTrainingKernels();
   },
   install: 'npm install @tensorflow/tfjs-backend-cpu',
 });

@@ -11,8 +11,14 @@ import {
   conv2DBackpropFilterWasm,
   type FilterGradPlan,
 } from '../src/kernels/conv2d-backprop-filter';
+import { conv2DBackpropFilterCpuConfig } from '../src/kernels/conv2d-backprop-filter-cpu';
 import { maxPoolGradConfig } from '../src/kernels/max-pool-grad';
-import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES } from '../src/kernels/register';
+import {
+  CPU_TRAINING_KERNEL_NAMES,
+  registerCpuTrainingKernels,
+  registerWasmTrainingKernels,
+  WASM_TRAINING_KERNEL_NAMES,
+} from '../src/kernels/register';
 import { WasmKernelError, type WasmBackendLike } from '../src/kernels/wasm-backend';
 
 /** Seeded values in [-1, 1) (mulberry32). */
@@ -122,64 +128,68 @@ describe('registerWasmTrainingKernels', () => {
   });
 });
 
-describe('Conv2DBackpropFilter plans', () => {
-  const cases: Array<[string, number[], number[], number, Pad, FilterGradPlan[]]> = [
-    ['1x1 s1', [2, 5, 6, 7], [1, 1, 7, 3], 1, 'valid', ['matmul', 'taps', 'dilated-conv']],
-    ['3x3 s1 same', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'same', ['taps', 'dilated-conv']],
-    ['3x3 s1 valid', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'valid', ['taps', 'dilated-conv']],
+const FILTER_GRAD_CASES: Array<[string, number[], number[], number, Pad, FilterGradPlan[]]> = [
+  ['1x1 s1', [2, 5, 6, 7], [1, 1, 7, 3], 1, 'valid', ['matmul', 'taps', 'dilated-conv']],
+  ['3x3 s1 same', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'same', ['taps', 'dilated-conv']],
+  ['3x3 s1 valid', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'valid', ['taps', 'dilated-conv']],
+  [
+    '5x5 s1 explicit asymmetric',
+    [1, 7, 8, 2],
+    [5, 5, 2, 3],
+    1,
     [
-      '5x5 s1 explicit asymmetric',
-      [1, 7, 8, 2],
-      [5, 5, 2, 3],
-      1,
-      [
-        [0, 0],
-        [2, 1],
-        [0, 2],
-        [0, 0],
-      ],
-      ['taps', 'dilated-conv'],
+      [0, 0],
+      [2, 1],
+      [0, 2],
+      [0, 0],
     ],
-    ['3x3 s2 same', [2, 7, 6, 3], [3, 3, 3, 4], 2, 'same', ['dilated-conv']],
-    ['3x3 s3 valid remainder', [2, 11, 10, 3], [3, 3, 3, 2], 3, 'valid', ['dilated-conv']],
-  ];
-  it.each(cases)('%s: every applicable plan matches float64', async (_n, xs, ks, s, pad, plans) => {
-    await useBackend('wasm');
-    const x = tf.tensor4d(
-      values(
-        xs.reduce((a, b) => a * b),
-        2,
-      ),
-      xs as [number, number, number, number],
-    );
-    const g = tf.backend_util.computeConv2DInfo(
-      x.shape,
-      ks as [number, number, number, number],
-      s,
-      1,
-      pad as 'same',
-    );
-    const dy = tf.tensor4d(
-      values(
-        g.outShape.reduce((a, b) => a * b),
-        3,
-      ),
-      g.outShape,
-    );
-    const ref = filterGradReference(x, dy, ks, s, pad);
-    const backend = wasmBackend();
-    const ids = backend.numDataIds();
-    for (const plan of plans) {
-      const attrs = { strides: s, pad, dataFormat: 'NHWC', filterShape: ks } as never;
-      const out = conv2DBackpropFilterWasm(x, dy, attrs, backend, plan);
-      expect(out.shape).toEqual(ks);
-      const dw = tf.engine().makeTensorFromTensorInfo(out);
-      expect(relL2(dw.dataSync(), ref)).toBeLessThan(1e-5);
-      dw.dispose();
-      expect(backend.numDataIds()).toBe(ids); // intermediates freed
-    }
-    tf.dispose([x, dy]);
-  });
+    ['taps', 'dilated-conv'],
+  ],
+  ['3x3 s2 same', [2, 7, 6, 3], [3, 3, 3, 4], 2, 'same', ['dilated-conv']],
+  ['3x3 s3 valid remainder', [2, 11, 10, 3], [3, 3, 3, 2], 3, 'valid', ['dilated-conv']],
+];
+
+describe('Conv2DBackpropFilter plans', () => {
+  it.each(FILTER_GRAD_CASES)(
+    '%s: every applicable plan matches float64',
+    async (_n, xs, ks, s, pad, plans) => {
+      await useBackend('wasm');
+      const x = tf.tensor4d(
+        values(
+          xs.reduce((a, b) => a * b),
+          2,
+        ),
+        xs as [number, number, number, number],
+      );
+      const g = tf.backend_util.computeConv2DInfo(
+        x.shape,
+        ks as [number, number, number, number],
+        s,
+        1,
+        pad as 'same',
+      );
+      const dy = tf.tensor4d(
+        values(
+          g.outShape.reduce((a, b) => a * b),
+          3,
+        ),
+        g.outShape,
+      );
+      const ref = filterGradReference(x, dy, ks, s, pad);
+      const backend = wasmBackend();
+      const ids = backend.numDataIds();
+      for (const plan of plans) {
+        const attrs = { strides: s, pad, dataFormat: 'NHWC', filterShape: ks } as never;
+        const out = conv2DBackpropFilterWasm(x, dy, attrs, backend, plan);
+        expect(out.shape).toEqual(ks);
+        const dw = tf.engine().makeTensorFromTensorInfo(out);
+        expect(relL2(dw.dataSync(), ref)).toBeLessThan(1e-5);
+        dw.dispose();
+        expect(backend.numDataIds()).toBe(ids); // intermediates freed
+      }
+      tf.dispose([x, dy]);
+    },
+  );
 
   it('picks matmul for 1x1/1, taps for few positions, the dilated conv otherwise', () => {
     const plan = (xs: number[], ks: number[], s: number, pad: Pad) =>
@@ -214,6 +224,56 @@ describe('Conv2DBackpropFilter plans', () => {
     expect(() => run({ ...attrs, filterShape: [3, 3, 2, 5] }, tf.backend())).toThrow(/dy shape/);
     expect(() => run({ ...attrs, dataFormat: 'NCHW' }, tf.backend())).toThrow(/dataFormat/);
     tf.dispose([x, dy]);
+  });
+});
+
+describe('Conv2DBackpropFilter on cpu (registerCpuTrainingKernels)', () => {
+  it('registers once, replacing the native kernel', async () => {
+    await useBackend('cpu');
+    const first = registerCpuTrainingKernels();
+    expect(CPU_TRAINING_KERNEL_NAMES).toEqual(['Conv2DBackpropFilter']);
+    expect(first.length === 0 || first[0] === 'Conv2DBackpropFilter').toBe(true);
+    expect(registerCpuTrainingKernels()).toEqual([]);
+    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu').kernelFunc).toBe(
+      conv2DBackpropFilterCpuConfig.kernelFunc,
+    );
+  });
+
+  it.each(FILTER_GRAD_CASES)('%s: matches float64', async (_n, xs, ks, s, pad) => {
+    await useBackend('cpu');
+    registerCpuTrainingKernels();
+    const xv = values(
+      xs.reduce((a, b) => a * b),
+      2,
+    );
+    // Zeros as after a ReLU (the loop skips them).
+    for (let i = 0; i < xv.length; i += 3) xv[i] = 0;
+    const x = tf.tensor4d(xv, xs as [number, number, number, number]);
+    const g = tf.backend_util.computeConv2DInfo(
+      x.shape,
+      ks as [number, number, number, number],
+      s,
+      1,
+      pad as 'same',
+    );
+    const dy = tf.tensor4d(
+      values(
+        g.outShape.reduce((a, b) => a * b),
+        3,
+      ),
+      g.outShape,
+    );
+    const ref = filterGradReference(x, dy, ks, s, pad);
+    const w0 = tf.zeros(ks);
+    const before = tf.memory().numTensors;
+    const grad = tf.grad((w: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, s, pad as 'same'), dy)),
+    )(w0);
+    expect(grad.shape).toEqual(ks);
+    expect(relL2(grad.dataSync(), ref)).toBeLessThan(1e-6);
+    grad.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, dy, w0]);
   });
 });
 

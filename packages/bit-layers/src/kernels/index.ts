@@ -3,9 +3,12 @@
  * (`Conv2DBackpropFilter`, `MaxPoolGrad`) or runs too slowly (`Conv2DBackpropInput`), registered
  * by whoever picks the backend (an application, a test): import `@tensorflow/tfjs-backend-wasm`,
  * then call `registerWasmTrainingKernels()`. Works through tfjs-core's kernel registry only; it
- * never imports a backend.
+ * never imports a backend. `registerCpuTrainingKernels()` does the same for tfjs-backend-cpu
+ * (a fast `Conv2DBackpropFilter`).
  */
 export {
+  registerCpuTrainingKernels,
+  CPU_TRAINING_KERNEL_NAMES,
   registerWasmTrainingKernels,
   WASM_TRAINING_KERNEL_NAMES,
   type WasmTrainingKernelOptions,
