@@ -5,9 +5,10 @@ import { selectBackend } from '../backends';
 import { BACKEND_FLAG, JSON_FLAG } from '../flags';
 import { log, printJson } from '../output';
 import type { Command } from './types';
+import { analyse, describeAnalysis } from '../bench/analyse';
 
 const usage =
-  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--backend B] [--json]';
+  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--breakdown] [--backend B] [--json]';
 
 const flags = {
   model: {
@@ -27,6 +28,12 @@ const flags = {
   iterations: { type: 'string', value: 'N', default: '5', description: 'timed iterations' },
   warmup: { type: 'string', value: 'N', default: '1', description: 'untimed iterations first' },
   classes: { type: 'string', value: 'K', default: '1000', description: 'classes of the head' },
+  breakdown: {
+    type: 'boolean',
+    default: false,
+    description:
+      'also time the convolutions, GroupNorms and standardisations one by one: the share of each, the rest is glue',
+  },
   backend: BACKEND_FLAG,
   json: JSON_FLAG,
 } as const;
@@ -98,6 +105,7 @@ export const benchCommand: Command = {
     const seconds = await time(step, warmup, iterations);
     seconds.sort((a, b) => a - b);
     const median = seconds[Math.floor(seconds.length / 2)];
+    const analysis = await analyse(model, x, step, median, mode === 'train', values.breakdown);
     const result = {
       model: values.model,
       mode,
@@ -110,13 +118,15 @@ export const benchCommand: Command = {
       imagesPerSecond: batch / median,
       minSeconds: seconds[0],
       maxSeconds: seconds[seconds.length - 1],
+      ...analysis,
     };
     tf.dispose([x, labels]);
     model.dispose();
     if (values.json) printJson(result);
     else
       process.stdout.write(
-        `${result.imagesPerSecond.toFixed(2)} images/s (${median.toFixed(3)} s per batch)\n`,
+        `${result.imagesPerSecond.toFixed(2)} images/s (${median.toFixed(3)} s per batch)\n` +
+          describeAnalysis(analysis),
       );
     return 0;
   },

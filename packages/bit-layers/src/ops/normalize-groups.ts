@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { expandGroups, meanOverGroups, meanOverRows, sumOverSamples } from './row-means';
+import { fusedNormalizeGroups, hasFusedGroupNorm } from './fused-normalize';
 
 /** What the forward pass keeps: the shifted input and per-(sample, channel) statistics. */
 interface GroupStatistics {
@@ -54,9 +55,9 @@ function groupStatistics(x: tf.Tensor3D, groups: number, eps: number): GroupStat
  * channels, over the S rows and the group's channels:
  * `y = (x - mean) / sqrt(var + eps) * gamma + beta` (population variance;
  * `gamma`, `beta` `[C]` optional). Differentiable with respect to `x`, `gamma`
- * and `beta` through an analytic gradient whose reductions are the same
- * row means (a tape of the forward ops would reduce over broadcast axes with
- * `tf.sum`, the slow case on wasm, and take several more passes).
+ * and `beta` through an analytic gradient. On cpu and wasm two fused kernels
+ * (`fused-normalize`) do it in a few passes with float64 statistics; other
+ * backends run {@link composedNormalizeGroups}.
  *
  * `groups` must divide C; the callers validate their arguments.
  */
@@ -68,6 +69,25 @@ export function normalizeGroups(
   beta: tf.Tensor | null,
 ): tf.Tensor3D {
   if (x.size === 0) return tf.clone(x);
+  if (x.dtype === 'float32' && hasFusedGroupNorm()) {
+    return fusedNormalizeGroups(x, groups, eps, gamma, beta);
+  }
+  return composedNormalizeGroups(x, groups, eps, gamma, beta);
+}
+
+/**
+ * {@link normalizeGroups} composed of tfjs ops (any backend): the path of the backends
+ * without fused kernels, kept callable for tests and benchmarks. Its gradient's reductions
+ * are the same row means (a tape of the forward ops would reduce over broadcast axes with
+ * `tf.sum`, the slow case on wasm, and take several more passes).
+ */
+export function composedNormalizeGroups(
+  x: tf.Tensor3D,
+  groups: number,
+  eps: number,
+  gamma: tf.Tensor | null,
+  beta: tf.Tensor | null,
+): tf.Tensor3D {
   const inputs: tf.Tensor[] = [x];
   if (gamma != null) inputs.push(gamma);
   if (beta != null) inputs.push(beta);
