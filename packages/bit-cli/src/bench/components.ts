@@ -94,15 +94,18 @@ export function recordCalls(model: tfl.LayersModel, x: tf.Tensor4D): ModelCalls 
   return calls;
 }
 
-/** Median seconds of `fn` (synchronous backends: cpu, wasm, tfjs-node) over `reps` runs. */
+/**
+ * Median seconds of `fn` over `reps` runs. The Node backends (cpu, wasm, tfjs-node) run
+ * kernels synchronously, so the time is taken when `fn` returns; results are not downloaded
+ * (a download of a large tensor from wasm costs more than most kernels).
+ */
 async function timeIt(fn: () => tf.Tensor | tf.Tensor[], reps: number): Promise<number> {
   const once = async () => {
     const t0 = performance.now();
     const out = fn();
-    const outs = Array.isArray(out) ? out : [out];
-    await Promise.all(outs.map((o) => o.data()));
     const dt = (performance.now() - t0) / 1000;
-    tf.dispose(outs);
+    tf.dispose(out);
+    await Promise.resolve();
     return dt;
   };
   await once(); // warm-up: kernel set-up, XNNPACK operator creation for a new filter
