@@ -94,3 +94,12 @@ export {
   type OnnxExportMetadata,
 } from './formats/onnx/export';
 export { readOnnxHeader, type OnnxHeader } from './formats/onnx/proto';
+export {
+  isEngineModel,
+  disposeModel,
+  headClasses,
+  type BiTEngineModel,
+  type BiTModel,
+  type EngineOutput,
+  type EngineResult,
+} from './api/engine';
