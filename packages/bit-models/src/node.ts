@@ -17,6 +17,7 @@ export {
   engineNames,
   UnknownEngineError,
   type EngineLoader,
+  type EngineLoadOptions,
   resolveNodeSource,
   verifyNpzFile,
   type NodeLoadBiTOptions,

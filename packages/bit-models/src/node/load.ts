@@ -33,15 +33,15 @@ export interface NodeLoadBiTOptions extends LoadBiTOptions {
   onProgress?: (event: DownloadProgress) => void;
   /** Environment to read BIT_* variables from (default process.env). */
   env?: Record<string, string | undefined>;
+}
+
+/** Options of `loadBiT` with an inference engine other than tfjs. */
+export interface EngineLoadOptions extends NodeLoadBiTOptions, OnnxEngineOptions {
   /**
    * Inference engine: `tfjs` (default, a tfjs LayersModel) or `onnx` (an `OnnxBiTModel` in
    * onnxruntime-node, an optional peer; `.onnx` files load only this way). See `registerEngine`.
    */
-  engine?: string;
-  /** onnx engine: intra-op threads (default the number of cores). */
-  threads?: OnnxEngineOptions['threads'];
-  /** onnx engine: the onnxruntime package to import (default onnxruntime-node). */
-  onnxruntime?: OnnxEngineOptions['onnxruntime'];
+  engine: string;
 }
 
 /** A model source in Node: everything the isomorphic loader takes, plus paths and `file:` URLs. */
@@ -195,7 +195,7 @@ export async function resolveNodeSource(
 
 /** How an inference engine other than tfjs loads a model (the registry behind `engine`). */
 export interface EngineLoader {
-  load(source: NodeBiTSource, options: NodeLoadBiTOptions): Promise<BiTEngineModel>;
+  load(source: NodeBiTSource, options: EngineLoadOptions): Promise<BiTEngineModel>;
 }
 
 /** An `engine` name that is not registered. */
@@ -223,7 +223,7 @@ registerEngine('onnx', {
     else if (source instanceof URL && source.protocol === 'file:') text = fileURLToPath(source);
     if (text !== undefined) {
       const path = text.startsWith('file:') ? fileURLToPath(text) : text;
-      if (await isOnnxFile(path)) {
+      if (/\.onnx$/i.test(path) && (await statOrNull(path))?.isFile()) {
         if (options.numClasses !== undefined || options.labels !== undefined) {
           throw new RangeError(
             'loadBiT: numClasses and labels cannot change an .onnx model; convert the checkpoint instead',
@@ -258,7 +258,7 @@ registerEngine('onnx', {
  */
 export async function loadBiT(
   source: NodeBiTSource,
-  options: NodeLoadBiTOptions & { engine: 'onnx' },
+  options: EngineLoadOptions & { engine: 'onnx' },
 ): Promise<OnnxBiTModel>;
 export async function loadBiT(
   source: NodeBiTSource,
@@ -266,11 +266,11 @@ export async function loadBiT(
 ): Promise<tfl.LayersModel>;
 export async function loadBiT(
   source: NodeBiTSource,
-  options?: NodeLoadBiTOptions,
+  options: EngineLoadOptions,
 ): Promise<BiTModel>;
 export async function loadBiT(
   source: NodeBiTSource,
-  options: NodeLoadBiTOptions = {},
+  options: NodeLoadBiTOptions & { engine?: string } = {},
 ): Promise<BiTModel> {
   const engine = options.engine ?? 'tfjs';
   if (engine === 'tfjs') return finishLoad(await resolveNodeSource(source, options), options);
@@ -280,5 +280,5 @@ export async function loadBiT(
       `loadBiT: unknown engine '${engine}'; engines: ${engineNames().join(', ')}`,
     );
   }
-  return loader.load(source, options);
+  return loader.load(source, { ...options, engine });
 }
