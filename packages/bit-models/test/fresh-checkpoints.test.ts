@@ -15,7 +15,7 @@ import {
   validateArchitecture,
   writeNpzFile,
 } from '@bit/models/node';
-import { randomWeights } from './helpers/random-weights';
+import { gaussian, randomWeights } from './helpers/random-weights';
 import { referenceForward } from './helpers/reference-resnet';
 
 const dir = mkdtempSync(join(tmpdir(), 'bit-fresh-'));

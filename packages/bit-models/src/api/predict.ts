@@ -73,7 +73,11 @@ export async function predict(
     }
     const logits = raw;
     const probs =
-      scores === 'softmax' ? tf.softmax(logits) : scores === 'sigmoid' ? tf.sigmoid(logits) : logits;
+      scores === 'softmax'
+        ? tf.softmax(logits)
+        : scores === 'sigmoid'
+          ? tf.sigmoid(logits)
+          : logits;
     const k = Math.min(topK, logits.shape[1]);
     const { values, indices } = tf.topk(probs, k);
     const [v, i, l] = await Promise.all([values.array(), indices.array(), logits.array()]);

@@ -264,10 +264,7 @@ export async function loadBiT(
   source: NodeBiTSource,
   options?: NodeLoadBiTOptions & { engine?: 'tfjs' },
 ): Promise<tfl.LayersModel>;
-export async function loadBiT(
-  source: NodeBiTSource,
-  options: EngineLoadOptions,
-): Promise<BiTModel>;
+export async function loadBiT(source: NodeBiTSource, options: EngineLoadOptions): Promise<BiTModel>;
 export async function loadBiT(
   source: NodeBiTSource,
   options: NodeLoadBiTOptions & { engine?: string } = {},

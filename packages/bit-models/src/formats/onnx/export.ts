@@ -87,7 +87,11 @@ class GraphBuilder {
   }
 
   ints(name: string, values: readonly number[]): string {
-    return this.tensor(name, [values.length], BigInt64Array.from(values, (v) => BigInt(v)));
+    return this.tensor(
+      name,
+      [values.length],
+      BigInt64Array.from(values, (v) => BigInt(v)),
+    );
   }
 
   scalar(name: string, value: number): string {
@@ -231,7 +235,12 @@ export function buildOnnx(
     const bias = weight(`${HEAD}/bias`);
     const w = g.tensor(`${HEAD}/kernel`, [cin, arch.numClasses], Float32Array.from(kernel.data));
     const bb = g.tensor(`${HEAD}/bias`, [arch.numClasses], Float32Array.from(bias.data));
-    g.nodes.push({ op: 'Gemm', inputs: [ONNX_PRELOGITS, w, bb], outputs: [ONNX_LOGITS], name: HEAD });
+    g.nodes.push({
+      op: 'Gemm',
+      inputs: [ONNX_PRELOGITS, w, bb],
+      outputs: [ONNX_LOGITS],
+      name: HEAD,
+    });
     outputs.unshift({ name: ONNX_LOGITS, dims: ['batch', arch.numClasses] });
   }
 
