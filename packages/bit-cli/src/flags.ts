@@ -101,3 +101,13 @@ export const THREADS_FLAG = {
   description: 'onnx engine: intra-op threads',
   defaultText: 'the number of cores',
 } as const satisfies FlagSpec;
+
+/** The flags of the inference commands on images (predict, features). */
+export const IMAGE_INFERENCE_FLAGS = {
+  model: MODEL_FLAG,
+  size: SIZE_FLAG,
+  'max-pixels': MAX_PIXELS_FLAG,
+  backend: BACKEND_FLAG,
+  engine: ENGINE_FLAG,
+  threads: THREADS_FLAG,
+} as const satisfies Record<string, FlagSpec>;

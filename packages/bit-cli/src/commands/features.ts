@@ -2,15 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { disposeModel, features } from '@bit/models/node';
 import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
 import { engineFlags } from '../engine';
-import {
-  BACKEND_FLAG,
-  ENGINE_FLAG,
-  JSON_FLAG,
-  MAX_PIXELS_FLAG,
-  MODEL_FLAG,
-  SIZE_FLAG,
-  THREADS_FLAG,
-} from '../flags';
+import { IMAGE_INFERENCE_FLAGS, JSON_FLAG } from '../flags';
 import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
 import type { Command } from './types';
@@ -19,13 +11,8 @@ const usage =
   'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--max-pixels N] [--json] [--backend B] [--engine tfjs|onnx] [--threads N]';
 
 const flags = {
-  model: MODEL_FLAG,
-  size: SIZE_FLAG,
-  'max-pixels': MAX_PIXELS_FLAG,
+  ...IMAGE_INFERENCE_FLAGS,
   json: { ...JSON_FLAG, description: 'print the feature vectors as JSON on stdout' },
-  backend: BACKEND_FLAG,
-  engine: ENGINE_FLAG,
-  threads: THREADS_FLAG,
 } as const;
 
 /** `bit features`: pre-logits feature vectors. */

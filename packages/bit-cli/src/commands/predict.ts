@@ -12,15 +12,7 @@ import {
 import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 import { engineFlags } from '../engine';
-import {
-  BACKEND_FLAG,
-  ENGINE_FLAG,
-  JSON_FLAG,
-  MAX_PIXELS_FLAG,
-  MODEL_FLAG,
-  SIZE_FLAG,
-  THREADS_FLAG,
-} from '../flags';
+import { IMAGE_INFERENCE_FLAGS, JSON_FLAG } from '../flags';
 import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
 import { requirePath } from '../paths';
@@ -30,8 +22,7 @@ const usage =
   'bit predict <image|.npy ...> --model <name|file|dir> [--top K] [--labels imagenet1k|imagenet21k|FILE] [--logits] [--size N] [--max-pixels N] [--json] [--backend B] [--engine tfjs|onnx] [--threads N]';
 
 const flags = {
-  model: MODEL_FLAG,
-  size: SIZE_FLAG,
+  ...IMAGE_INFERENCE_FLAGS,
   top: { type: 'string', value: 'K', default: '5', description: 'classes to print per image' },
   labels: {
     type: 'string',
@@ -40,11 +31,7 @@ const flags = {
     defaultText: "the model's own, else class indices",
   },
   logits: { type: 'boolean', default: false, description: 'also print the raw logits' },
-  'max-pixels': MAX_PIXELS_FLAG,
   json: JSON_FLAG,
-  backend: BACKEND_FLAG,
-  engine: ENGINE_FLAG,
-  threads: THREADS_FLAG,
 } as const;
 
 /** `--labels`: a label set name or a file, with its class names (loaded to count them). */
