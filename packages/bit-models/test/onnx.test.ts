@@ -108,7 +108,9 @@ describe('the embedded model', () => {
       expect(onnx.metadata.resolution).toBe(32);
       const r = await onnx.run(x.data, x.shape as [number, number, number, number]);
       expect(relL2(r.data, expected.logits)).toBeLessThan(1e-4);
-      const header = readOnnxHeader(onnx.bytes)!;
+      const tfjsModel = await loadBiT(EMBEDDED_MODEL);
+      const header = readOnnxHeader(await exportOnnx(tfjsModel))!;
+      tfjsModel.dispose();
       expect(header.metadata.name).toBe(EMBEDDED_MODEL);
       expect(header.metadata.resolution).toBe('32');
       expect(JSON.parse(header.metadata.labels)).toBe('fashion-mnist-0-4');
@@ -245,7 +247,7 @@ describe('the onnx engine behind the library API', () => {
   });
 
   it('loadOnnx takes bytes and a tfjs model too', async () => {
-    const fromBytes = await loadOnnx(onnx.bytes, { threads: 1 });
+    const fromBytes = await loadOnnx(await exportOnnx(tfjs as never), { threads: 1 });
     expect(fromBytes.metadata).toEqual(onnx.metadata);
     await fromBytes.dispose();
     const fromModel = await loadOnnx(tfjs as never);

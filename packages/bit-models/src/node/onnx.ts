@@ -118,14 +118,13 @@ export class OnnxBiTModel implements BiTEngineModel {
     private readonly ort: OrtModule,
     /** Architecture, labels, resolution and source (from the ONNX metadata_props). */
     readonly metadata: BiTMetadata,
-    /** The ONNX protobuf the session runs (write it with `saveOnnx`, or keep it). */
-    readonly bytes: Uint8Array,
     /** Intra-op threads of the session. */
     readonly threads: number,
   ) {}
 
   /**
-   * Starts an onnxruntime session on ONNX bytes written by `exportOnnx`.
+   * Starts an onnxruntime session on ONNX bytes written by `exportOnnx` (the session holds its
+   * own copy: the bytes are not kept; write them with `saveOnnx` first if needed).
    * @throws CheckpointFormatError when the bytes are no BiT ONNX model;
    *   OnnxRuntimeMissingError when onnxruntime-node is not installed.
    */
@@ -165,7 +164,7 @@ export class OnnxBiTModel implements BiTEngineModel {
         `not a BiT ONNX model: it needs an input '${ONNX_INPUT}' and an output '${ONNX_PRELOGITS}'`,
       );
     }
-    return new OnnxBiTModel(session, ort, metadata, bytes, threads);
+    return new OnnxBiTModel(session, ort, metadata, threads);
   }
 
   /** Runs one NHWC batch (float32 in [0, 1]); `logits` of a headless model are its pre-logits. */
