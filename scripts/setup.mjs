@@ -14,5 +14,10 @@ const lock = join(root, 'package-lock.json');
 const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs;
 if (stale) {
   console.error('setup: installing dependencies (npm ci)');
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // onnxruntime-node's install script fetches CUDA files unless told to skip (CPU ships inside).
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ONNXRUNTIME_NODE_INSTALL: 'skip', ...process.env },
+  });
 }

@@ -84,3 +84,30 @@ export const MAX_PIXELS_FLAG = {
   description: 'refuse images with more pixels than N (read from the header, before decoding)',
   defaultText: '50000000',
 } as const satisfies FlagSpec;
+
+/** `--engine`: which engine runs inference. */
+export const ENGINE_FLAG = {
+  type: 'string',
+  value: 'tfjs|onnx',
+  default: 'tfjs',
+  description:
+    'inference engine: tfjs (the --backend), or onnx (onnxruntime-node, CPU; install with ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node)',
+} as const satisfies FlagSpec;
+
+/** `--threads`: onnxruntime's intra-op threads. */
+export const THREADS_FLAG = {
+  type: 'string',
+  value: 'N',
+  description: 'onnx engine: intra-op threads',
+  defaultText: 'the number of cores',
+} as const satisfies FlagSpec;
+
+/** The flags of the inference commands on images (predict, features). */
+export const IMAGE_INFERENCE_FLAGS = {
+  model: MODEL_FLAG,
+  size: SIZE_FLAG,
+  'max-pixels': MAX_PIXELS_FLAG,
+  backend: BACKEND_FLAG,
+  engine: ENGINE_FLAG,
+  threads: THREADS_FLAG,
+} as const satisfies Record<string, FlagSpec>;

@@ -1,5 +1,13 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { getBiTMetadata, hasModel, isRunFolder, loadBiT } from '@bit/models/node';
+import {
+  getBiTMetadata,
+  hasModel,
+  isRunFolder,
+  loadBiT,
+  type BiTModel,
+  type NodeLoadBiTOptions,
+} from '@bit/models/node';
+import { engineLoadOptions, type EngineChoice } from './engine';
 import { log } from './output';
 import { exists } from './paths';
 import { UsageError } from './errors';
@@ -14,6 +22,28 @@ export async function loadModelFlag(
   usage: string,
   what = '--model',
 ): Promise<tfl.LayersModel> {
+  return (await loadAnyModel(model, usage, what, { engine: 'tfjs' })) as tfl.LayersModel;
+}
+
+/**
+ * Loads `--model` as {@link loadModelFlag} does, in the engine of `--engine` (onnx: an .onnx
+ * file, or any checkpoint converted in memory).
+ */
+export async function loadModelWithEngine(
+  model: string,
+  usage: string,
+  choice: EngineChoice,
+  what = '--model',
+): Promise<BiTModel> {
+  return loadAnyModel(model, usage, what, choice);
+}
+
+async function loadAnyModel(
+  model: string,
+  usage: string,
+  what: string,
+  choice: EngineChoice,
+): Promise<BiTModel> {
   // loadBiT takes run folders too: the finished model/, else the last checkpoint with the run's
   // class names and resolution.
   const run = await isRunFolder(model);
@@ -29,7 +59,7 @@ export async function loadModelFlag(
     );
   }
   let last = -1;
-  const m = await loadBiT(model, {
+  const options: NodeLoadBiTOptions = {
     onProgress: (e) => {
       const pct = e.totalBytes ? Math.floor((100 * e.receivedBytes) / e.totalBytes) : -1;
       if (pct !== last && pct % 10 === 0) {
@@ -37,12 +67,16 @@ export async function loadModelFlag(
         log(`downloading ${e.name}: ${pct}%`);
       }
     },
-  });
+  };
+  const m =
+    choice.engine === 'tfjs'
+      ? await loadBiT(model, options)
+      : await loadBiT(model, { ...options, ...engineLoadOptions(choice) });
   const meta = getBiTMetadata(m);
   if (meta) {
     const a = meta.architecture;
     log(
-      `${run ? 'run' : 'model'} ${run ? model : (meta.source ?? model)}: units ${a.units.join('-')}, width ${a.width}, ${a.numClasses} classes`,
+      `${run ? 'run' : 'model'} ${run ? model : (meta.source ?? model)}: units ${a.units.join('-')}, width ${a.width}, ${a.numClasses} classes${choice.engine === 'tfjs' ? '' : ` (engine ${choice.engine})`}`,
     );
   }
   return m;

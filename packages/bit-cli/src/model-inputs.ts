@@ -1,14 +1,15 @@
-import type * as tfl from '@tensorflow/tfjs-layers';
-import { getBiTMetadata } from '@bit/models/node';
+import { getBiTMetadata, type BiTModel } from '@bit/models/node';
 import { selectBackend } from './backends';
 import { UsageError } from './errors';
 import { decoderForModel } from './images';
 import { loadInput, requireFiles, type LoadedInput } from './inputs';
-import { loadModelFlag } from './model-flags';
+import type { EngineChoice } from './engine';
+import { loadModelWithEngine } from './model-flags';
 
 /** A loaded model and its inputs, read one at a time. */
 export interface ModelAndInputs {
-  model: tfl.LayersModel;
+  /** A tfjs model, or an engine model with `--engine onnx`. */
+  model: BiTModel;
   /** Side images are resized to (`--size`, else the model's resolution, else 224). */
   resolution: number;
   /** Yields each input in turn (so a closed pipe or an error stops the reading too). */
@@ -21,14 +22,20 @@ export interface ModelAndInputs {
  * `--size` (else the model's resolution, else 224).
  */
 export async function loadModelAndInputs(
-  flags: { model?: string; backend?: string; size?: number; maxPixels?: number },
+  flags: {
+    model?: string;
+    backend?: string;
+    size?: number;
+    maxPixels?: number;
+    engine?: EngineChoice;
+  },
   paths: string[],
   usage: string,
 ): Promise<ModelAndInputs> {
   if (!flags.model) throw new UsageError('--model is required', usage);
   await requireFiles(paths, usage);
   await selectBackend(flags.backend, usage);
-  const model = await loadModelFlag(flags.model, usage);
+  const model = await loadModelWithEngine(flags.model, usage, flags.engine ?? { engine: 'tfjs' });
   const resolution = flags.size ?? getBiTMetadata(model)?.resolution ?? 224;
   const decoder = decoderForModel(flags.maxPixels);
   return {

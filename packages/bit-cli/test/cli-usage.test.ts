@@ -301,13 +301,17 @@ describe('finetune: a used --out, the memory budget', () => {
 describe('convert: format from --out, contradictions, --force', () => {
   const src = join(tiny, 'weights.npz');
 
-  it('--out x.npz --format tfjs is refused; .onnx and unknown extensions too', () => {
+  it('--out x.npz --format tfjs is refused; onnx contradictions and unknown extensions too', () => {
     let r = bit(['convert', src, '--out', join(work, 'x.npz'), '--format', 'tfjs']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--format tfjs contradicts --out/);
-    r = bit(['convert', src, '--out', join(work, 'x.onnx')]);
+    r = bit(['convert', src, '--out', join(work, 'x.npz'), '--format', 'onnx']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/ONNX export is not available/);
+    expect(r.stderr).toMatch(/--format onnx needs an --out ending in \.onnx/);
+    r = bit(['convert', src, '--out', join(work, 'x.onnx'), '--dtype', 'float16']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/float32 weights only/);
+    expect(existsSync(join(work, 'x.onnx'))).toBe(false);
     r = bit(['convert', src, '--out', join(work, 'x.h5')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot tell the format from '\.h5'/);

@@ -80,3 +80,26 @@ export {
 export { ProgressByteSource } from './api/progress-source';
 export { embeddedAssetUrl, EmbeddedModelError } from './api/embedded';
 export { exportNpz, type ExportNpzOptions } from './api/export';
+export { exportOnnx, type ExportOnnxOptions } from './api/export-onnx';
+export {
+  buildOnnx,
+  standardizedKernelOIHW,
+  OnnxExportError,
+  ONNX_OPSET,
+  ONNX_INPUT,
+  ONNX_LOGITS,
+  ONNX_PRELOGITS,
+  ONNX_METADATA_KEYS,
+  type BuildOnnxOptions,
+  type OnnxExportMetadata,
+} from './formats/onnx/export';
+export { readOnnxHeader, type OnnxHeader } from './formats/onnx/proto';
+export {
+  isEngineModel,
+  disposeModel,
+  headClasses,
+  type BiTEngineModel,
+  type BiTModel,
+  type EngineOutput,
+  type EngineResult,
+} from './api/engine';

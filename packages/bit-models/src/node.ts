@@ -13,6 +13,11 @@ export * from './formats/tfjs/node';
 export * from './download/node';
 export {
   loadBiT,
+  registerEngine,
+  engineNames,
+  UnknownEngineError,
+  type EngineLoader,
+  type EngineLoadOptions,
   resolveNodeSource,
   verifyNpzFile,
   type NodeLoadBiTOptions,
@@ -25,4 +30,13 @@ export {
   type RunFolderModel,
 } from './node/run-folder';
 export { embeddedAssetPath, packageRoot } from './node/embedded';
-export { saveBiT, type SaveBiTOptions } from './node/save';
+export { saveBiT, saveOnnx, type SaveBiTOptions } from './node/save';
+export {
+  OnnxBiTModel,
+  OnnxRuntimeMissingError,
+  loadOnnx,
+  loadOnnxRuntime,
+  isOnnxFile,
+  ONNXRUNTIME_PACKAGE,
+  type OnnxEngineOptions,
+} from './node/onnx';

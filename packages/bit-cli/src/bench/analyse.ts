@@ -21,17 +21,30 @@ export interface BenchAnalysis {
   gflopsPerImage: number;
   /** FLOPs done per second: forward FLOPs (x3 for a training step) over the median time. */
   achievedGflops: number;
-  /** The model's own convolutions one by one with fixed filters, same backend and process. */
-  rawConvGflops: number;
+  /**
+   * The model's own convolutions one by one with fixed filters, same backend and process
+   * (the tfjs engine only, as the next three).
+   */
+  rawConvGflops?: number;
   /** achievedGflops / rawConvGflops. */
-  convEfficiency: number;
+  convEfficiency?: number;
   /** tf.profile's peak bytes of tensor memory during one step. */
-  peakTensorBytes: number;
+  peakTensorBytes?: number;
   /** Tensor bytes held between steps (weights and inputs). */
-  tensorBytes: number;
+  tensorBytes?: number;
   /** The process's peak resident set size so far, in bytes. */
   maxRssBytes: number;
   breakdown?: TimeBreakdown;
+}
+
+/** What {@link analyse} measures. */
+export interface AnalyseOptions {
+  /** The step is a training step (3x the forward FLOPs). */
+  train: boolean;
+  /** Also time the components one by one. */
+  breakdown: boolean;
+  /** The step runs on the tfjs backend (else another engine: FLOPs and RSS only). */
+  tfjs: boolean;
 }
 
 /** Measures the analysis of one benchmarked step (`seconds`: its median time). */
@@ -40,24 +53,25 @@ export async function analyse(
   x: tf.Tensor4D,
   step: () => Promise<void>,
   seconds: number,
-  train: boolean,
-  breakdown: boolean,
+  { train, breakdown, tfjs }: AnalyseOptions,
 ): Promise<BenchAnalysis> {
   const calls = recordCalls(model, x);
   const batch = x.shape[0];
   const stepFlops = calls.flops * (train ? 3 : 1);
-  const raw = await rawConvGflops(calls);
   const achieved = stepFlops / seconds / 1e9;
-  const profile = await tf.profile(step);
   const result: BenchAnalysis = {
     gflopsPerImage: calls.flops / batch / 1e9,
     achievedGflops: achieved,
-    rawConvGflops: raw,
-    convEfficiency: achieved / raw,
-    peakTensorBytes: profile.peakBytes,
-    tensorBytes: tf.memory().numBytes,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
   };
+  if (!tfjs) return result;
+  const raw = await rawConvGflops(calls);
+  const profile = await tf.profile(step);
+  result.rawConvGflops = raw;
+  result.convEfficiency = achieved / raw;
+  result.peakTensorBytes = profile.peakBytes;
+  result.tensorBytes = tf.memory().numBytes;
+  result.maxRssBytes = process.resourceUsage().maxRSS * 1024;
   if (breakdown) {
     const t = await timeComponents(calls, train);
     result.breakdown = {
@@ -75,10 +89,13 @@ const mib = (v: number) => `${(v / 2 ** 20).toFixed(0)} MiB`;
 
 /** The analysis as text lines for the terminal. */
 export function describeAnalysis(a: BenchAnalysis): string {
+  if (a.rawConvGflops === undefined) {
+    return `${a.achievedGflops.toFixed(1)} GFLOP/s achieved; peak RSS ${mib(a.maxRssBytes)}\n`;
+  }
   let out =
-    `${a.achievedGflops.toFixed(1)} GFLOP/s achieved = ${pct(a.convEfficiency)} of the raw conv rate ` +
+    `${a.achievedGflops.toFixed(1)} GFLOP/s achieved = ${pct(a.convEfficiency!)} of the raw conv rate ` +
     `(${a.rawConvGflops.toFixed(1)} GFLOP/s, this model's convolutions alone)\n` +
-    `memory: peak ${mib(a.peakTensorBytes)} in tensors during a step, ${mib(a.tensorBytes)} held, ` +
+    `memory: peak ${mib(a.peakTensorBytes!)} in tensors during a step, ${mib(a.tensorBytes!)} held, ` +
     `peak RSS ${mib(a.maxRssBytes)}\n`;
   if (a.breakdown) {
     const b = a.breakdown;

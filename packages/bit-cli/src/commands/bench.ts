@@ -1,14 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildResNetV2, parseArchitectureName } from '@bit/models';
+import { exportOnnx, OnnxBiTModel } from '@bit/models/node';
 import { choiceFlag, numberFlag, parseCommandArgs } from '../args';
 import { selectBackend } from '../backends';
-import { BACKEND_FLAG, JSON_FLAG } from '../flags';
+import { engineFlags, engineLoadOptions } from '../engine';
+import { UsageError } from '../errors';
+import { BACKEND_FLAG, ENGINE_FLAG, JSON_FLAG, THREADS_FLAG } from '../flags';
 import { log, printJson } from '../output';
 import type { Command } from './types';
 import { analyse, describeAnalysis } from '../bench/analyse';
 
 const usage =
-  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--breakdown] [--backend B] [--json]';
+  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--breakdown] [--backend B] [--engine tfjs|onnx] [--threads N] [--json]';
 
 const flags = {
   model: {
@@ -32,9 +35,15 @@ const flags = {
     type: 'boolean',
     default: false,
     description:
-      'also time the convolutions, GroupNorms and standardisations one by one: the share of each, the rest is glue',
+      'also time the convolutions, GroupNorms and standardisations one by one: the share of each, the rest is glue (tfjs engine)',
   },
   backend: BACKEND_FLAG,
+  engine: {
+    ...ENGINE_FLAG,
+    description:
+      'tfjs (the --backend), or onnx (the random weights exported in memory; inference only)',
+  },
+  threads: THREADS_FLAG,
   json: JSON_FLAG,
 } as const;
 
@@ -72,16 +81,31 @@ export const benchCommand: Command = {
     const warmup = numberFlag(values.warmup, 'warmup', usage, { integer: true, min: 0 })!;
     const classes = numberFlag(values.classes, 'classes', usage, { integer: true, min: 1 })!;
     const arch = parseArchitectureName(values.model ?? 'R50x1', classes);
+    const engine = engineFlags(values, usage);
+    if (engine.engine !== 'tfjs' && mode !== 'inference') {
+      throw new UsageError(
+        `--engine ${engine.engine} times inference only (--mode inference)`,
+        usage,
+      );
+    }
     const backend = await selectBackend(values.backend, usage);
     const model = buildResNetV2(arch);
+    const onnx =
+      engine.engine === 'onnx'
+        ? await OnnxBiTModel.create(await exportOnnx(model), engineLoadOptions(engine))
+        : undefined;
     const x = tf.randomUniform([batch, size, size, 3]) as tf.Tensor4D;
     const labels = tf.oneHot(
       tf.randomUniform([batch], 0, classes, 'int32') as tf.Tensor1D,
       classes,
     );
     const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const step =
-      mode === 'inference'
+    const pixels = onnx ? ((await x.data()) as Float32Array) : undefined;
+    const step = onnx
+      ? async () => {
+          await onnx.run(pixels!, [batch, size, size, 3]);
+        }
+      : mode === 'inference'
         ? async () => {
             const y = model.predict(x) as tf.Tensor;
             await y.data();
@@ -100,16 +124,22 @@ export const benchCommand: Command = {
             tf.dispose([value, ...Object.values(grads)]);
           };
     log(
-      `bench ${values.model} ${mode} ${size}px batch ${batch} on ${tf.getBackend()} (${iterations} iterations)`,
+      `bench ${values.model} ${mode} ${size}px batch ${batch} on ${onnx ? `onnxruntime (${onnx.threads} threads)` : tf.getBackend()} (${iterations} iterations)`,
     );
     const seconds = await time(step, warmup, iterations);
     seconds.sort((a, b) => a - b);
     const median = seconds[Math.floor(seconds.length / 2)];
-    const analysis = await analyse(model, x, step, median, mode === 'train', values.breakdown);
+    const analysis = await analyse(model, x, step, median, {
+      train: mode === 'train',
+      breakdown: values.breakdown === true,
+      tfjs: onnx === undefined,
+    });
     const result = {
       model: values.model,
       mode,
-      backend,
+      backend: onnx ? 'onnx' : backend,
+      engine: engine.engine,
+      ...(onnx ? { threads: onnx.threads } : {}),
       imageSize: size,
       batch,
       iterations,
@@ -122,6 +152,7 @@ export const benchCommand: Command = {
     };
     tf.dispose([x, labels]);
     model.dispose();
+    await onnx?.dispose();
     if (values.json) printJson(result);
     else
       process.stdout.write(

@@ -10,9 +10,9 @@ import { exists } from '../paths';
 import type { Command } from './types';
 
 const usage =
-  'bit convert <checkpoint | --model name|file|run folder> --out <path> [--format tfjs|npz] [--dtype float32|float16] [--compress] [--force] [--json]';
+  'bit convert <checkpoint | --model name|file|run folder> --out <path> [--format tfjs|npz|onnx] [--dtype float32|float16] [--compress] [--force] [--json]';
 
-const FORMATS = ['tfjs', 'npz'] as const;
+const FORMATS = ['tfjs', 'npz', 'onnx'] as const;
 const DTYPES = ['float32', 'float16'] as const;
 
 const flags = {
@@ -26,13 +26,14 @@ const flags = {
     type: 'string',
     value: 'PATH',
     required: true,
-    description: 'where to write: a .npz file, or a folder for TF.js (model.json + shards)',
+    description:
+      'where to write: a .npz file, an .onnx file, or a folder for TF.js (model.json + shards)',
   },
   format: {
     type: 'string',
-    value: 'tfjs|npz',
-    description: 'output format; must agree with --out',
-    defaultText: 'from --out: npz for .npz, else tfjs',
+    value: 'tfjs|npz|onnx',
+    description: 'output format; must agree with --out (onnx: float32, for onnxruntime)',
+    defaultText: 'from --out: npz for .npz, onnx for .onnx, else tfjs',
   },
   dtype: {
     type: 'string',
@@ -46,20 +47,15 @@ const flags = {
 } as const;
 
 /**
- * The output format: `--format` when given, else from `--out`'s extension (.npz: npz; no
- * extension: a TF.js folder). Refuses a `--format` that contradicts the extension, and
+ * The output format: `--format` when given, else from `--out`'s extension (.npz: npz; .onnx:
+ * onnx; no extension: a TF.js folder). Refuses a `--format` that contradicts the extension, and
  * extensions that name a format this command does not write.
  */
-export function outputFormat(out: string, format: string | undefined): 'tfjs' | 'npz' {
+export function outputFormat(out: string, format: string | undefined): 'tfjs' | 'npz' | 'onnx' {
   const ext = extname(out).toLowerCase();
-  const fromExt = ext === '.npz' ? 'npz' : ext === '' ? 'tfjs' : undefined;
+  const fromExt =
+    ext === '.npz' ? 'npz' : ext === '.onnx' ? 'onnx' : ext === '' ? 'tfjs' : undefined;
   const given = choiceFlag(format, 'format', FORMATS, usage);
-  if (ext === '.onnx') {
-    throw new UsageError(
-      `--out ${out}: ONNX export is not available; write .npz or a TF.js folder`,
-      usage,
-    );
-  }
   if (ext === '.json') {
     throw new UsageError(
       `--out ${out}: name the TF.js folder (it will hold model.json), not model.json itself`,
@@ -69,7 +65,7 @@ export function outputFormat(out: string, format: string | undefined): 'tfjs' | 
   if (given === undefined) {
     if (fromExt === undefined) {
       throw new UsageError(
-        `--out ${out}: cannot tell the format from '${ext}'; use .npz, a folder name, or --format`,
+        `--out ${out}: cannot tell the format from '${ext}'; use .npz, .onnx, a folder name, or --format`,
         usage,
       );
     }
@@ -78,20 +74,24 @@ export function outputFormat(out: string, format: string | undefined): 'tfjs' | 
   if (given === 'npz' && ext !== '.npz') {
     throw new UsageError(`--format npz needs an --out ending in .npz, got '${out}'`, usage);
   }
-  if (given === 'tfjs' && ext === '.npz') {
+  if (given === 'onnx' && ext !== '.onnx') {
+    throw new UsageError(`--format onnx needs an --out ending in .onnx, got '${out}'`, usage);
+  }
+  if (given === 'tfjs' && (ext === '.npz' || ext === '.onnx')) {
     throw new UsageError(
-      `--format tfjs contradicts --out ${out} (an .npz name); drop --format or name a folder`,
+      `--format tfjs contradicts --out ${out} (an ${ext} name); drop --format or name a folder`,
       usage,
     );
   }
   return given;
 }
 
-/** `bit convert`: between .npz (official layout) and TF.js (model.json + shards). */
+/** `bit convert`: between .npz (official layout) and TF.js (model.json + shards); to ONNX. */
 export const convertCommand: Command = {
   name: 'convert',
   usage,
-  summary: 'convert a checkpoint between .npz (official layout) and TF.js, float32 or float16',
+  summary:
+    'convert a checkpoint between .npz (official layout) and TF.js, float32 or float16; export ONNX',
   positionals: [['<checkpoint>', 'an .npz or TF.js checkpoint, a run folder, or a zoo name']],
   flags,
   async run(argv) {
@@ -103,6 +103,9 @@ export const convertCommand: Command = {
     const dtype = choiceFlag(values.dtype, 'dtype', DTYPES, usage)!;
     if (values.compress && format !== 'npz') {
       throw new UsageError('--compress applies to .npz output only', usage);
+    }
+    if (format === 'onnx' && dtype !== 'float32') {
+      throw new UsageError('--format onnx writes float32 weights only; drop --dtype', usage);
     }
     if (!values.force && (await exists(out))) {
       throw new UsageError(`--out ${out} already exists; pass --force to replace it`, usage);

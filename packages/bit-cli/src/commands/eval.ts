@@ -1,16 +1,25 @@
 import { openSource } from '@bit/data/node';
-import { getBiTMetadata, resolveLabels } from '@bit/models/node';
+import { disposeModel, getBiTMetadata, resolveLabels } from '@bit/models/node';
 import { evaluate } from '@bit/train';
 import { choiceFlag, maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
 import { selectBackend } from '../backends';
-import { BACKEND_FLAG, JSON_FLAG, MAX_PIXELS_FLAG, splitFlag, SPLITS } from '../flags';
-import { loadModelFlag } from '../model-flags';
+import { engineFlags } from '../engine';
+import {
+  BACKEND_FLAG,
+  ENGINE_FLAG,
+  JSON_FLAG,
+  MAX_PIXELS_FLAG,
+  splitFlag,
+  SPLITS,
+  THREADS_FLAG,
+} from '../flags';
+import { loadModelWithEngine } from '../model-flags';
 import { printJson } from '../output';
 import { requirePath } from '../paths';
 import type { Command } from './types';
 
 const usage =
-  'bit eval --model <run dir|file|name> --data <source> [--split train|val|test] [--resolution N] [--batch 32] [--max-pixels N] [--json] [--backend B]';
+  'bit eval --model <run dir|file|name> --data <source> [--split train|val|test] [--resolution N] [--batch 32] [--max-pixels N] [--json] [--backend B] [--engine tfjs|onnx] [--threads N]';
 
 const flags = {
   model: {
@@ -36,6 +45,8 @@ const flags = {
   'max-pixels': MAX_PIXELS_FLAG,
   json: JSON_FLAG,
   backend: BACKEND_FLAG,
+  engine: ENGINE_FLAG,
+  threads: THREADS_FLAG,
 } as const;
 
 /** `bit eval`: top-1, top-5 and loss of a model on a dataset. */
@@ -52,9 +63,10 @@ export const evalCommand: Command = {
       min: 8,
     });
     const batchSize = numberFlag(values.batch, 'batch', usage, { integer: true, min: 1 })!;
+    const engine = engineFlags(values, usage);
     await requirePath(values.data!, 'data', usage);
     await selectBackend(values.backend, usage);
-    const model = await loadModelFlag(values.model!, usage);
+    const model = await loadModelWithEngine(values.model!, usage, engine);
     try {
       // Class names (a label set such as the embedded model's is resolved to its names).
       const classes = getBiTMetadata(model)?.labels
@@ -75,7 +87,7 @@ export const evalCommand: Command = {
           `top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${r.count} images)\n`,
         );
     } finally {
-      model.dispose();
+      await disposeModel(model);
     }
     return 0;
   },

@@ -1,20 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { features } from '@bit/models/node';
+import { disposeModel, features } from '@bit/models/node';
 import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
-import { BACKEND_FLAG, JSON_FLAG, MAX_PIXELS_FLAG, MODEL_FLAG, SIZE_FLAG } from '../flags';
+import { engineFlags } from '../engine';
+import { IMAGE_INFERENCE_FLAGS, JSON_FLAG } from '../flags';
 import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
 import type { Command } from './types';
 
 const usage =
-  'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--max-pixels N] [--json] [--backend B]';
+  'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--max-pixels N] [--json] [--backend B] [--engine tfjs|onnx] [--threads N]';
 
 const flags = {
-  model: MODEL_FLAG,
-  size: SIZE_FLAG,
-  'max-pixels': MAX_PIXELS_FLAG,
+  ...IMAGE_INFERENCE_FLAGS,
   json: { ...JSON_FLAG, description: 'print the feature vectors as JSON on stdout' },
-  backend: BACKEND_FLAG,
 } as const;
 
 /** `bit features`: pre-logits feature vectors. */
@@ -30,10 +28,12 @@ export const featuresCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, flags, usage);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
+    const engine = engineFlags(values, usage);
     const { model, inputs } = await loadModelAndInputs(
       {
         model: values.model,
         backend: values.backend,
+        engine,
         size,
         maxPixels: maxPixelsFlag(values['max-pixels'], usage),
       },
@@ -57,7 +57,7 @@ export const featuresCommand: Command = {
       }
       if (values.json) printJson({ features: out });
     } finally {
-      model.dispose();
+      await disposeModel(model);
       tf.disposeVariables();
     }
     return 0;

@@ -1,21 +1,28 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import { getLabels, labelSets, parseLabels, predict, type Prediction } from '@bit/models/node';
+import {
+  disposeModel,
+  getLabels,
+  headClasses,
+  labelSets,
+  parseLabels,
+  predict,
+  type Prediction,
+} from '@bit/models/node';
 import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
-import { BACKEND_FLAG, JSON_FLAG, MAX_PIXELS_FLAG, MODEL_FLAG, SIZE_FLAG } from '../flags';
+import { engineFlags } from '../engine';
+import { IMAGE_INFERENCE_FLAGS, JSON_FLAG } from '../flags';
 import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
 import { requirePath } from '../paths';
 import type { Command } from './types';
 
 const usage =
-  'bit predict <image|.npy ...> --model <name|file|dir> [--top K] [--labels imagenet1k|imagenet21k|FILE] [--logits] [--size N] [--max-pixels N] [--json] [--backend B]';
+  'bit predict <image|.npy ...> --model <name|file|dir> [--top K] [--labels imagenet1k|imagenet21k|FILE] [--logits] [--size N] [--max-pixels N] [--json] [--backend B] [--engine tfjs|onnx] [--threads N]';
 
 const flags = {
-  model: MODEL_FLAG,
-  size: SIZE_FLAG,
+  ...IMAGE_INFERENCE_FLAGS,
   top: { type: 'string', value: 'K', default: '5', description: 'classes to print per image' },
   labels: {
     type: 'string',
@@ -24,15 +31,8 @@ const flags = {
     defaultText: "the model's own, else class indices",
   },
   logits: { type: 'boolean', default: false, description: 'also print the raw logits' },
-  'max-pixels': MAX_PIXELS_FLAG,
   json: JSON_FLAG,
-  backend: BACKEND_FLAG,
 } as const;
-
-/** The class count of a classifier's head (the last axis of its output). */
-function headClasses(model: tfl.LayersModel): number {
-  return model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 0;
-}
 
 /** `--labels`: a label set name or a file, with its class names (loaded to count them). */
 async function labelsFlag(
@@ -63,10 +63,12 @@ export const predictCommand: Command = {
     const topK = numberFlag(values.top, 'top', usage, { integer: true, min: 1 })!;
     const labels = await labelsFlag(values.labels);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
+    const engine = engineFlags(values, usage);
     const { model, inputs } = await loadModelAndInputs(
       {
         model: values.model,
         backend: values.backend,
+        engine,
         size,
         maxPixels: maxPixelsFlag(values['max-pixels'], usage),
       },
@@ -94,7 +96,7 @@ export const predictCommand: Command = {
       }
       if (values.json) printJson({ predictions });
     } finally {
-      model.dispose();
+      await disposeModel(model);
       tf.disposeVariables();
     }
     return 0;

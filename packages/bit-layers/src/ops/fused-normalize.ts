@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataId, DataType, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { LayerConfigError } from '../errors';
 
 /** Kernel names (ours: no backend registers them). */
 export const GROUP_NORM_KERNEL = 'BitGroupNorm';
@@ -47,6 +48,11 @@ function hostMemory(backend: unknown): HostMemory {
   };
 }
 
+function required(info: TensorInfo | undefined, kernel: string, name: string): TensorInfo {
+  if (info == null) throw new LayerConfigError(`${kernel}: input ${name} is required`);
+  return info;
+}
+
 interface Geometry {
   n: number;
   s: number;
@@ -72,7 +78,8 @@ function geometry(x: TensorInfo, groups: number): Geometry {
  */
 function forward(): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const { x, gamma, beta } = inputs;
+    const x = required(inputs.x, GROUP_NORM_KERNEL, 'x');
+    const { gamma, beta } = inputs;
     const groups = attrs!.groups as number;
     const eps = attrs!.eps as number;
     const g = geometry(x, groups);
@@ -139,7 +146,11 @@ function forward(): KernelFunc {
  */
 function backward(): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const { dy, x, mean, rstd, gamma } = inputs;
+    const dy = required(inputs.dy, GROUP_NORM_GRAD_KERNEL, 'dy');
+    const x = required(inputs.x, GROUP_NORM_GRAD_KERNEL, 'x');
+    const mean = required(inputs.mean, GROUP_NORM_GRAD_KERNEL, 'mean');
+    const rstd = required(inputs.rstd, GROUP_NORM_GRAD_KERNEL, 'rstd');
+    const { gamma } = inputs;
     const groups = attrs!.groups as number;
     const g = geometry(x, groups);
     const mem = hostMemory(backend);

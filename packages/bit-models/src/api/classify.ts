@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { resizeBilinear, type DecodedImage } from '@bit/data';
 import { resolveDataConfig } from './data-config';
+import type { BiTModel } from './engine';
 import { decodeImageInput } from './images';
 import { ImageInputError, checkImageTensor, toUnitPixels } from './inputs';
 import { predict, type PredictOptions, type TopClass } from './predict';
@@ -74,23 +74,23 @@ async function evalTensor(input: ClassifyInput, size: number, what: string): Pro
  * Classifies images the way people expect: decodes each input (see {@link ClassifyInput}),
  * resizes it with the HyperRule's eval transform (straight to the model's resolution, bilinear)
  * and returns its top classes `[{ label, score, index }]`, best first. An array of inputs gives
- * an array of lists.
+ * an array of lists. `model` may be a tfjs model or an engine model (`loadBiT(src, { engine: 'onnx' })`).
  * @example
  *   const top = await classify(model, 'cat.jpg', { topK: 3 }); // Node: '@bit/models/node'
  *   const lists = await classify(model, [imgElement, file]); // browser
  */
 export async function classify(
-  model: tfl.LayersModel,
+  model: BiTModel,
   input: ClassifyInput,
   options?: ClassifyOptions,
 ): Promise<TopClass[]>;
 export async function classify(
-  model: tfl.LayersModel,
+  model: BiTModel,
   input: readonly ClassifyInput[],
   options?: ClassifyOptions,
 ): Promise<TopClass[][]>;
 export async function classify(
-  model: tfl.LayersModel,
+  model: BiTModel,
   input: ClassifyInput | readonly ClassifyInput[],
   options: ClassifyOptions = {},
 ): Promise<TopClass[] | TopClass[][]> {

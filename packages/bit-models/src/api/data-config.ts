@@ -1,5 +1,5 @@
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { getLabels } from '../labels/index';
+import { headClasses, type BiTModel } from './engine';
 import { getBiTMetadata } from './metadata';
 
 /** Eval resolution of a model that records none (the upstream BiT checkpoints' 224 px). */
@@ -39,13 +39,12 @@ export interface BiTDataConfig {
  * The data config of a BiT model, from its metadata (see {@link BiTDataConfig}). Resolution
  * defaults to {@link DEFAULT_RESOLUTION} when the model records none.
  */
-export async function resolveDataConfig(model: tfl.LayersModel): Promise<BiTDataConfig> {
+export async function resolveDataConfig(model: BiTModel): Promise<BiTDataConfig> {
   const meta = getBiTMetadata(model);
   const resolution = meta?.resolution ?? DEFAULT_RESOLUTION;
   const spec = meta?.labels ?? null;
   const labels = spec === null ? null : typeof spec === 'string' ? await getLabels(spec) : spec;
-  const shape = model.outputs[0]?.shape;
-  const numClasses = meta?.architecture.numClasses ?? (shape ? (shape[shape.length - 1] ?? 0) : 0);
+  const numClasses = meta?.architecture.numClasses ?? headClasses(model);
   return {
     resolution,
     inputSize: [resolution, resolution, 3],

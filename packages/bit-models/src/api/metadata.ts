@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BiTArchitecture } from '../architecture/spec';
+import { isEngineModel, type BiTModel } from './engine';
 
 /** What a BiT model carries about itself (stored in model.json's user-defined metadata). */
 export interface BiTMetadata {
@@ -20,8 +21,9 @@ export function setBiTMetadata(model: tfl.LayersModel, meta: BiTMetadata): void 
   model.setUserDefinedMetadata({ ...current, [KEY]: meta });
 }
 
-/** Reads the BiT metadata of a model, if it has any. */
-export function getBiTMetadata(model: tfl.LayersModel): BiTMetadata | undefined {
+/** Reads the BiT metadata of a model (of any engine), if it has any. */
+export function getBiTMetadata(model: BiTModel): BiTMetadata | undefined {
+  if (isEngineModel(model)) return model.metadata;
   const meta = model.getUserDefinedMetadata() as Record<string, unknown> | undefined;
   return meta?.[KEY] as BiTMetadata | undefined;
 }

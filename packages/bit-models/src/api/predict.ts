@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PRELOGITS } from '../architecture/names';
 import { getLabels } from '../labels/index';
+import { isEngineModel, type BiTEngineModel, type BiTModel, type EngineOutput } from './engine';
 import { getBiTMetadata } from './metadata';
 import { type ImageInput, imageBatches } from './inputs';
 
@@ -38,7 +39,7 @@ export interface PredictOptions {
 
 /** Resolves class names from options or the model's metadata. */
 export async function resolveLabels(
-  model: tfl.LayersModel,
+  model: BiTModel,
   labels: PredictOptions['labels'],
 ): Promise<readonly string[] | null> {
   const spec = labels === undefined ? (getBiTMetadata(model)?.labels ?? null) : labels;
@@ -54,7 +55,7 @@ export async function resolveLabels(
  *   const [p] = await predict(model, tf.randomUniform([1, 224, 224, 3]), { topK: 5 });
  */
 export async function predict(
-  model: tfl.LayersModel,
+  model: BiTModel,
   images: ImageInput,
   options: PredictOptions = {},
 ): Promise<Prediction[]> {
@@ -62,17 +63,21 @@ export async function predict(
   const names = await resolveLabels(model, options.labels);
   const out: Prediction[] = [];
   for await (const batch of imageBatches(images, batchSize)) {
-    let logits: tf.Tensor2D;
-    let probs: tf.Tensor2D;
+    let raw: tf.Tensor2D;
     try {
-      [logits, probs] = tf.tidy(() => {
-        const l = model.predict(batch) as tf.Tensor2D;
-        const p = scores === 'softmax' ? tf.softmax(l) : scores === 'sigmoid' ? tf.sigmoid(l) : l;
-        return [l, p];
-      });
+      raw = isEngineModel(model)
+        ? await engineForward(model, batch, 'logits')
+        : tf.tidy(() => model.predict(batch) as tf.Tensor2D);
     } finally {
       batch.dispose();
     }
+    const logits = raw;
+    const probs =
+      scores === 'softmax'
+        ? tf.softmax(logits)
+        : scores === 'sigmoid'
+          ? tf.sigmoid(logits)
+          : logits;
     const k = Math.min(topK, logits.shape[1]);
     const { values, indices } = tf.topk(probs, k);
     const [v, i, l] = await Promise.all([values.array(), indices.array(), logits.array()]);
@@ -85,6 +90,17 @@ export async function predict(
     }
   }
   return out;
+}
+
+/** One batch through an engine model, as a tensor (the caller disposes it). */
+async function engineForward(
+  model: BiTEngineModel,
+  batch: tf.Tensor4D,
+  output: EngineOutput,
+): Promise<tf.Tensor2D> {
+  const [n, h, w, c] = batch.shape;
+  const r = await model.run((await batch.data()) as Float32Array, [n, h, w, c], output);
+  return tf.tensor2d(r.data, [...r.shape]);
 }
 
 const featureModels = new WeakMap<tfl.LayersModel, tfl.LayersModel>();
@@ -114,16 +130,18 @@ export interface FeaturesOptions {
  * as for {@link predict}.
  */
 export async function features(
-  model: tfl.LayersModel,
+  model: BiTModel,
   images: ImageInput,
   options: FeaturesOptions = {},
 ): Promise<Float32Array[]> {
-  const extractor = featureExtractor(model);
+  const extractor = isEngineModel(model) ? undefined : featureExtractor(model);
   const out: Float32Array[] = [];
   for await (const batch of imageBatches(images, options.batchSize ?? 16)) {
     let f: tf.Tensor2D;
     try {
-      f = extractor.predict(batch) as tf.Tensor2D;
+      f = extractor
+        ? (extractor.predict(batch) as tf.Tensor2D)
+        : await engineForward(model as BiTEngineModel, batch, 'prelogits');
     } finally {
       batch.dispose();
     }

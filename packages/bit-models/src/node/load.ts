@@ -18,7 +18,11 @@ import { MODEL_JSON, sniffTfjs } from '../formats/tfjs/index';
 import { fileSystemHandler } from '../formats/tfjs/node';
 import { FileByteSource } from '../io/node';
 import { getModelEntry, hasModel } from '../zoo/registry';
+import type { BiTEngineModel, BiTModel } from '../api/engine';
+import { exportOnnx } from '../api/export-onnx';
+import { BitModelsError } from '../errors';
 import { embeddedAssetPath } from './embedded';
+import { isOnnxFile, loadOnnx, OnnxBiTModel, type OnnxEngineOptions } from './onnx';
 import { isRunFolder, readRunFolder } from './run-folder';
 
 /** Options of the Node {@link loadBiT}: the isomorphic ones plus the download cache. */
@@ -29,6 +33,15 @@ export interface NodeLoadBiTOptions extends LoadBiTOptions {
   onProgress?: (event: DownloadProgress) => void;
   /** Environment to read BIT_* variables from (default process.env). */
   env?: Record<string, string | undefined>;
+}
+
+/** Options of `loadBiT` with an inference engine other than tfjs. */
+export interface EngineLoadOptions extends NodeLoadBiTOptions, OnnxEngineOptions {
+  /**
+   * Inference engine: `tfjs` (default, a tfjs LayersModel) or `onnx` (an `OnnxBiTModel` in
+   * onnxruntime-node, an optional peer; `.onnx` files load only this way). See `registerEngine`.
+   */
+  engine: string;
 }
 
 /** A model source in Node: everything the isomorphic loader takes, plus paths and `file:` URLs. */
@@ -88,6 +101,14 @@ async function resolvePath(path: string): Promise<ResolvedCheckpoint | null> {
       path,
       undefined,
       'a folder that is neither a TF.js model (model.json) nor a fine-tuning run folder (model/, checkpoint/)',
+    );
+  }
+  if (await isOnnxFile(path)) {
+    throw new CheckpointFormatError(
+      'not-a-checkpoint',
+      path,
+      undefined,
+      "an ONNX model runs in onnxruntime only: load it with { engine: 'onnx' } (bit: --engine onnx)",
     );
   }
   const bytes = await head(path);
@@ -172,18 +193,89 @@ export async function resolveNodeSource(
   );
 }
 
+/** How an inference engine other than tfjs loads a model (the registry behind `engine`). */
+export interface EngineLoader {
+  load(source: NodeBiTSource, options: EngineLoadOptions): Promise<BiTEngineModel>;
+}
+
+/** An `engine` name that is not registered. */
+export class UnknownEngineError extends BitModelsError {
+  override name = 'UnknownEngineError';
+}
+
+const ENGINES = new Map<string, EngineLoader>();
+
+/** Registers an inference engine for `loadBiT(src, { engine: name })`. */
+export function registerEngine(name: string, loader: EngineLoader): void {
+  ENGINES.set(name, loader);
+}
+
+/** Names of the inference engines: `tfjs` and the registered ones. */
+export function engineNames(): string[] {
+  return ['tfjs', ...ENGINES.keys()];
+}
+
+registerEngine('onnx', {
+  async load(source, options) {
+    const engine = { threads: options.threads, onnxruntime: options.onnxruntime };
+    let text: string | undefined;
+    if (typeof source === 'string') text = source;
+    else if (source instanceof URL && source.protocol === 'file:') text = fileURLToPath(source);
+    if (text !== undefined) {
+      const path = text.startsWith('file:') ? fileURLToPath(text) : text;
+      if (/\.onnx$/i.test(path) && (await statOrNull(path))?.isFile()) {
+        if (options.numClasses !== undefined || options.labels !== undefined) {
+          throw new RangeError(
+            'loadBiT: numClasses and labels cannot change an .onnx model; convert the checkpoint instead',
+          );
+        }
+        return loadOnnx(path, engine);
+      }
+    }
+    // Any other checkpoint: through the tfjs load pipeline, exported in memory.
+    const model = await finishLoad(await resolveNodeSource(source, options), options);
+    let bytes: Uint8Array;
+    try {
+      bytes = await exportOnnx(model);
+    } finally {
+      model.dispose();
+    }
+    return OnnxBiTModel.create(bytes, engine);
+  },
+});
+
 /**
  * Loads a BiT model in Node: a local .npz, a TF.js model folder or model.json, a fine-tuning
  * run folder (its finished model, or its last checkpoint with the run's class names), a zoo name
  * (embedded entries from the package; others downloaded once into the cache, resumable), a URL,
  * or anything the isomorphic `loadBiT` takes. The architecture comes from the checkpoint itself.
+ * With `{ engine: 'onnx' }` the model runs in onnxruntime-node instead (any of those sources,
+ * converted in memory, or an `.onnx` file) and has `predict` / `features` / `classify` methods.
  * @example
  *   const model = await loadBiT('runs/flowers'); // predicts with the run's class names
  *   const fresh = await loadBiT('BiT-M-R50x1', { numClasses: 5 }); // new zero head, old one never read
+ *   const fast = await loadBiT('model.onnx', { engine: 'onnx' }); // await fast.classify('cat.jpg')
  */
 export async function loadBiT(
   source: NodeBiTSource,
-  options: NodeLoadBiTOptions = {},
-): Promise<tfl.LayersModel> {
-  return finishLoad(await resolveNodeSource(source, options), options);
+  options: EngineLoadOptions & { engine: 'onnx' },
+): Promise<OnnxBiTModel>;
+export async function loadBiT(
+  source: NodeBiTSource,
+  options?: NodeLoadBiTOptions & { engine?: 'tfjs' },
+): Promise<tfl.LayersModel>;
+export async function loadBiT(source: NodeBiTSource, options: EngineLoadOptions): Promise<BiTModel>;
+export async function loadBiT(
+  source: NodeBiTSource,
+  options: NodeLoadBiTOptions & { engine?: string } = {},
+): Promise<BiTModel> {
+  const engine = options.engine ?? 'tfjs';
+  if (engine === 'tfjs') return finishLoad(await resolveNodeSource(source, options), options);
+  const loader = ENGINES.get(engine);
+  if (!loader) {
+    throw new UnknownEngineError(
+      `loadBiT: unknown engine '${engine}'; engines: ${engineNames().join(', ')}`,
+    );
+  }
+  return loader.load(source, { ...options, engine });
 }

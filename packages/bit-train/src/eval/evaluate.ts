@@ -1,6 +1,5 @@
 /** Evaluation of a classifier on a source or a stream of batches: top-1, top-5, mean loss. */
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import {
   createPipeline,
   type Batch,
@@ -10,7 +9,7 @@ import {
   type WarningHandler,
 } from '@bit/data';
 import { getResolution } from '@bit/hyperrule';
-import { getBiTMetadata } from '@bit/models';
+import { getBiTMetadata, isEngineModel, type BiTModel } from '@bit/models';
 import { TrainConfigError } from '../errors';
 import { EvalAccumulator, type EvalResult } from './metrics';
 
@@ -35,7 +34,7 @@ function isBatchStream(x: unknown): x is AsyncIterable<Batch> {
 
 /** The eval side for `source`: from the option, the model's metadata or the HyperRule. */
 export function evalResolution(
-  model: tfl.LayersModel,
+  model: BiTModel,
   source: DataSource,
   resolution: number | Resolution | undefined,
 ): number {
@@ -54,10 +53,11 @@ export function evalResolution(
 /**
  * Evaluates `model` (logits out) on `data`: a DataSource (run through an eval pipeline: resize
  * to the crop, no augmentation, every example once) or any stream of @bit/data batches (index
- * or soft labels). Metrics are accumulated in float64; no tensors are left behind.
+ * or soft labels). Metrics are accumulated in float64; no tensors are left behind. `model` may
+ * be a tfjs model or an engine model (`loadBiT(src, { engine: 'onnx' })` from @bit/models/node).
  */
 export async function evaluate(
-  model: tfl.LayersModel,
+  model: BiTModel,
   data: DataSource | AsyncIterable<Batch>,
   options: EvaluateOptions = {},
 ): Promise<EvalResult> {
@@ -86,18 +86,25 @@ export async function evaluate(
   }
   const acc = new EvalAccumulator();
   for await (const b of batches) {
-    const logits = tf.tidy(() =>
-      model.predict(tf.tensor4d(b.images, [...b.shape], 'float32')),
-    ) as tf.Tensor2D;
-    const k = logits.shape[1];
-    if (k !== b.numClasses) {
+    let values: Float32Array;
+    let k: number;
+    if (isEngineModel(model)) {
+      const r = await model.run(b.images, b.shape, 'logits');
+      values = r.data;
+      k = r.shape[1];
+    } else {
+      const logits = tf.tidy(() =>
+        model.predict(tf.tensor4d(b.images, [...b.shape], 'float32')),
+      ) as tf.Tensor2D;
+      k = logits.shape[1];
+      values = (await logits.data()) as Float32Array;
       logits.dispose();
+    }
+    if (k !== b.numClasses) {
       throw new TrainConfigError(
         `evaluate: the model has ${k} outputs but the data has ${b.numClasses} classes`,
       );
     }
-    const values = (await logits.data()) as Float32Array;
-    logits.dispose();
     acc.add(values, b.labels, k);
   }
   return acc.result();

@@ -1,0 +1,32 @@
+import { engineNames } from '@bit/models/node';
+import { choiceFlag, numberFlag } from './args';
+import { UsageError } from './errors';
+
+/** The engine flags, checked: `engine` is `tfjs` or a registered engine. */
+export interface EngineChoice {
+  engine: string;
+  threads?: number;
+}
+
+/** Reads `--engine` and `--threads` (which needs an engine other than tfjs). */
+export function engineFlags(
+  values: { engine?: string; threads?: string },
+  usage: string,
+): EngineChoice {
+  const engine = choiceFlag(values.engine ?? 'tfjs', 'engine', engineNames(), usage)!;
+  const threads = numberFlag(values.threads, 'threads', usage, { integer: true, min: 1 });
+  if (threads !== undefined && engine === 'tfjs') {
+    throw new UsageError('--threads applies to --engine onnx only', usage);
+  }
+  return { engine, ...(threads !== undefined ? { threads } : {}) };
+}
+
+/** The options `loadBiT` gets for an engine (the onnxruntime package from BIT_ONNXRUNTIME_PACKAGE). */
+export function engineLoadOptions(choice: EngineChoice): {
+  engine: string;
+  threads?: number;
+  onnxruntime?: string;
+} {
+  const pkg = process.env.BIT_ONNXRUNTIME_PACKAGE;
+  return { ...choice, ...(pkg ? { onnxruntime: pkg } : {}) };
+}
