@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, useBackend } from '../../../test-utils/backends';
 import { groupNorm, standardizeKernel } from '../src/index';
 import { composedNormalizeGroups, normalizeGroups } from '../src/ops/normalize-groups';
+import { hasHybridGroupNorm, hybridNormalizeGroups } from '../src/ops/hybrid-normalize';
 import {
   GROUP_NORM_GRAD_KERNEL,
   GROUP_NORM_KERNEL,
@@ -113,5 +114,47 @@ describe('fused GroupNorm kernels', () => {
       for (const k of kernels) tf.registerKernel(k);
     }
     expect(hasFusedGroupNorm()).toBe(true);
+  });
+});
+
+describe('hybrid GroupNorm (wasm: passes on the backend, statistics in JS)', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it('is the path on wasm only', async () => {
+    expect(hasHybridGroupNorm()).toBe(true);
+    await useBackend('cpu');
+    expect(hasHybridGroupNorm()).toBe(false);
+    await useBackend('wasm');
+  });
+
+  it.each(CASES)('equals the composed ops forward and backward: %o', (c) => {
+    const hybrid = valueAndGrads(hybridNormalizeGroups, c, 11);
+    const composed = valueAndGrads(composedNormalizeGroups, c, 11);
+    expect(hybrid.length).toBe(composed.length);
+    for (let i = 0; i < hybrid.length; i++) {
+      expect(relL2(hybrid[i], composed[i])).toBeLessThan(1e-5);
+    }
+    const x = randomNormal(sizeOf(c.shape), 11, 2, 0.5);
+    const gamma = c.affine ? randomNormal(c.shape[2], 12, 1, 0.3) : undefined;
+    const beta = c.affine ? randomNormal(c.shape[2], 13) : undefined;
+    expect(relL2(hybrid[0], refGroupNorm(x, c.shape, c.groups, 1e-5, gamma, beta))).toBeLessThan(
+      1e-6,
+    );
+  });
+
+  it('leaks no tensors, forward or through a gradient', () => {
+    const x = tf.randomNormal([2, 5, 5, 8]);
+    const g = tf.ones([8]);
+    const b = tf.zeros([8]);
+    const before = tf.memory().numTensors;
+    tf.dispose(groupNorm(x, g, b, { groups: 4 }));
+    for (let i = 0; i < 3; i++) {
+      const grads = tf.grads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+        groupNorm(a, gg, bb, { groups: 4 }),
+      )([x, g, b]);
+      tf.dispose(grads);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, g, b]);
   });
 });

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expandGroups, meanOverGroups, meanOverRows, sumOverSamples } from './row-means';
 import { fusedNormalizeGroups, hasFusedGroupNorm } from './fused-normalize';
+import { hasHybridGroupNorm, hybridNormalizeGroups } from './hybrid-normalize';
 
 /** What the forward pass keeps: the shifted input and per-(sample, channel) statistics. */
 interface GroupStatistics {
@@ -55,9 +56,10 @@ function groupStatistics(x: tf.Tensor3D, groups: number, eps: number): GroupStat
  * channels, over the S rows and the group's channels:
  * `y = (x - mean) / sqrt(var + eps) * gamma + beta` (population variance;
  * `gamma`, `beta` `[C]` optional). Differentiable with respect to `x`, `gamma`
- * and `beta` through an analytic gradient. On cpu and wasm two fused kernels
- * (`fused-normalize`) do it in a few passes with float64 statistics; other
- * backends run {@link composedNormalizeGroups}.
+ * and `beta` through an analytic gradient. On cpu two fused kernels
+ * (`fused-normalize`) do it in a few passes with float64 statistics; on wasm
+ * the passes run on the backend and the statistics in JS (`hybrid-normalize`);
+ * other backends run {@link composedNormalizeGroups}.
  *
  * `groups` must divide C; the callers validate their arguments.
  */
@@ -72,6 +74,7 @@ export function normalizeGroups(
   if (x.dtype === 'float32' && hasFusedGroupNorm()) {
     return fusedNormalizeGroups(x, groups, eps, gamma, beta);
   }
+  if (hasHybridGroupNorm()) return hybridNormalizeGroups(x, groups, eps, gamma, beta);
   return composedNormalizeGroups(x, groups, eps, gamma, beta);
 }
 
