@@ -61,12 +61,18 @@ function bench(benchArgs) {
 const q = quick
   ? { model: 'R50x0.5', sizes: [32], deep: 'R101x0.5', iterations: '1', cpuIterations: '1' }
   : { model: 'R50x1', sizes: [128, 224], deep: 'R101x1', iterations: '5', cpuIterations: '1' };
-const common = (backend) => [
-  '--iterations',
-  backend === 'cpu' ? q.cpuIterations : q.iterations,
-  '--warmup',
-  '1',
-];
+// cpu is slow (a training step of R50x1 at 224 px takes minutes): one timed iteration, no
+// warm-up, and for training no replay or profiled step.
+const common = (backend, mode = 'inference') =>
+  backend === 'cpu'
+    ? [
+        '--iterations',
+        q.cpuIterations,
+        '--warmup',
+        mode === 'train' ? '0' : '1',
+        ...(mode === 'train' ? ['--skip-analysis'] : []),
+      ]
+    : ['--iterations', q.iterations, '--warmup', '1'];
 
 const f = (v, d = 2) => (v == null || Number.isNaN(v) ? '—' : v.toFixed(d));
 const pct = (v) => (v == null ? '—' : `${(v * 100).toFixed(0)}%`);
@@ -97,9 +103,9 @@ if (sections.includes('throughput')) {
               ...shared,
               '--mode',
               'train',
-              '--breakdown',
+              ...(run.backend === 'cpu' ? [] : ['--breakdown']),
               ...run.extra,
-              ...common(run.backend),
+              ...common(run.backend, 'train'),
             ]);
       rows.push({ c, run, inf, train });
     }
@@ -161,7 +167,7 @@ if (sections.includes('ratios')) {
     'train',
     '--backend',
     'wasm',
-    ...common('wasm'),
+    ...common('wasm', 'train'),
   ]);
   lines.push(
     `| wasm training / inference | ${m} ${size} px batch 4 | ${cell(wasmTrain, (r) => f(r.imagesPerSecond))} vs ${cell(wasmInf, (r) => f(r.imagesPerSecond))} images/s | ${!wasmTrain.error && !wasmInf.error ? f(wasmTrain.imagesPerSecond / wasmInf.imagesPerSecond, 3) : '—'} | 0.333 |`,
@@ -190,7 +196,7 @@ if (sections.includes('ratios')) {
     'train',
     '--backend',
     'cpu',
-    ...common('cpu'),
+    ...common('cpu', 'train'),
   ]);
   lines.push(
     `| cpu training / inference | ${m} ${small} px batch 2 | ${cell(cpuTrain, (r) => f(r.imagesPerSecond))} vs ${cell(cpuInf, (r) => f(r.imagesPerSecond))} images/s | ${!cpuTrain.error && !cpuInf.error ? f(cpuTrain.imagesPerSecond / cpuInf.imagesPerSecond, 3) : '—'} | 0.167 |`,
@@ -210,7 +216,7 @@ if (sections.includes('ratios')) {
         'wasm',
         '--workers',
         String(n),
-        ...common('wasm'),
+        ...common('wasm', 'train'),
       ]);
     const one = w(1);
     const two = w(2);

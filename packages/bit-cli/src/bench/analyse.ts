@@ -45,6 +45,8 @@ export interface AnalyseOptions {
   breakdown: boolean;
   /** The step runs on the tfjs backend (else another engine: FLOPs and RSS only). */
   tfjs: boolean;
+  /** FLOPs and RSS only, whatever the engine (no replay, no profiled step). */
+  skip?: boolean;
 }
 
 /** Measures the analysis of one benchmarked step (`seconds`: its median time). */
@@ -53,7 +55,7 @@ export async function analyse(
   x: tf.Tensor4D,
   step: () => Promise<void>,
   seconds: number,
-  { train, breakdown, tfjs }: AnalyseOptions,
+  { train, breakdown, tfjs, skip = false }: AnalyseOptions,
 ): Promise<BenchAnalysis> {
   const calls = recordCalls(model, x);
   const batch = x.shape[0];
@@ -64,7 +66,7 @@ export async function analyse(
     achievedGflops: achieved,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
   };
-  if (!tfjs) return result;
+  if (!tfjs || skip) return result;
   const raw = await rawConvGflops(calls);
   const profile = await tf.profile(step);
   result.rawConvGflops = raw;

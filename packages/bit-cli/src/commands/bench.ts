@@ -11,7 +11,7 @@ import type { Command } from './types';
 import { analyse, describeAnalysis } from '../bench/analyse';
 
 const usage =
-  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--breakdown] [--backend B] [--engine tfjs|onnx] [--threads N] [--json]';
+  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--breakdown] [--skip-analysis] [--backend B] [--engine tfjs|onnx] [--threads N] [--json]';
 
 const flags = {
   model: {
@@ -36,6 +36,12 @@ const flags = {
     default: false,
     description:
       'also time the convolutions, GroupNorms and standardisations one by one: the share of each, the rest is glue (tfjs engine)',
+  },
+  'skip-analysis': {
+    type: 'boolean',
+    default: false,
+    description:
+      'report images/s only: no raw conv rate or profiled step (saves a step and a replay on slow backends)',
   },
   backend: BACKEND_FLAG,
   engine: {
@@ -130,6 +136,7 @@ export const benchCommand: Command = {
     seconds.sort((a, b) => a - b);
     const median = seconds[Math.floor(seconds.length / 2)];
     const analysis = await analyse(model, x, step, median, {
+      skip: values['skip-analysis'] === true,
       train: mode === 'train',
       breakdown: values.breakdown === true,
       tfjs: onnx === undefined,
