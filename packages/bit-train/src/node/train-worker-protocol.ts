@@ -1,0 +1,65 @@
+/** Messages between the main thread and the worker threads of data-parallel training. */
+import type { BiTArchitecture } from '@bit/models';
+import type { BatchSplitPlan } from '@bit/hyperrule';
+import type { TrainMode } from '../loop/target';
+
+/** A weight's place in the shared weight buffer (float32 elements). */
+export interface WeightSlot {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** Sets up a worker: backend, model copy, training target, shared weights. */
+export interface InitMessage {
+  readonly type: 'init';
+  readonly backend: string;
+  readonly imports: readonly string[];
+  readonly architecture: BiTArchitecture;
+  readonly mode: TrainMode;
+  /** Every weight of the model at the start (checkpoint names, model shapes). */
+  readonly weights: readonly { name: string; shape: number[]; data: Float32Array }[];
+  /** The trainable weights, in the target's order, in `shared`. */
+  readonly slots: readonly WeightSlot[];
+  /** float32 weights of the trainable slots, written by the main thread before each step. */
+  readonly shared: SharedArrayBuffer;
+}
+
+/** Computes one shard's gradients at the weights in the shared buffer. */
+export interface StepMessage {
+  readonly type: 'step';
+  readonly id: number;
+  readonly inputs: Float32Array;
+  readonly shape: readonly number[];
+  readonly targets: Float32Array;
+  readonly numClasses: number;
+  readonly plan: BatchSplitPlan;
+}
+
+export type ToTrainWorker = InitMessage | StepMessage;
+
+export type FromTrainWorker =
+  | { readonly type: 'ready' }
+  | {
+      readonly type: 'grads';
+      readonly id: number;
+      /** The shard's weighted loss (its share of the batch's mean loss). */
+      readonly loss: number;
+      /** One gradient per slot, in slot order (null: the weight got none). */
+      readonly grads: (Float32Array | null)[];
+    }
+  | {
+      readonly type: 'error';
+      readonly id?: number;
+      readonly name: string;
+      readonly message: string;
+      readonly inputError?: boolean;
+    };
+
+/** tfjs backend name -> the package that registers it (what a worker imports by default). */
+export const BACKEND_PACKAGES: Readonly<Record<string, string>> = {
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+  tensorflow: '@tensorflow/tfjs-node',
+};
