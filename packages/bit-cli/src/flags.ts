@@ -17,6 +17,14 @@ export const BACKEND_FLAG = {
   defaultText: 'auto, the fastest installed',
 } as const satisfies FlagSpec;
 
+/** `--workers`: replicas over worker threads (tfjs's wasm backend is single-threaded in Node). */
+export const WORKERS_FLAG = {
+  type: 'string',
+  value: 'N',
+  description: 'split the work over N threads (this one and N - 1 workers); 1 = in this thread',
+  defaultText: 'the number of cores',
+} as const satisfies FlagSpec;
+
 /** The split names every command accepts (`val` and `validation` are the same split). */
 export const SPLITS = ['train', 'val', 'validation', 'test'] as const;
 
@@ -68,6 +76,7 @@ export const RUN_FLAGS = {
     description: "start over in --out (removes only the run's checkpoint/, model/, metrics.jsonl)",
   },
   backend: BACKEND_FLAG,
+  workers: WORKERS_FLAG,
   'max-pixels': {
     type: 'string',
     value: 'N',

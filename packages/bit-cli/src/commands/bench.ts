@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { buildResNetV2, parseArchitectureName } from '@bit/models';
 import { choiceFlag, numberFlag, parseCommandArgs } from '../args';
 import { selectBackend } from '../backends';
+import { benchTrainStep } from '../bench-workers';
 import { BACKEND_FLAG, JSON_FLAG } from '../flags';
 import { log, printJson } from '../output';
 import type { Command } from './types';
 
 const usage =
-  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--backend B] [--json]';
+  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--backend B] [--workers N] [--json]';
 
 const flags = {
   model: {
@@ -28,6 +29,12 @@ const flags = {
   warmup: { type: 'string', value: 'N', default: '1', description: 'untimed iterations first' },
   classes: { type: 'string', value: 'K', default: '1000', description: 'classes of the head' },
   backend: BACKEND_FLAG,
+  workers: {
+    type: 'string',
+    value: 'N',
+    description: "train mode: the training loop's gradients over N threads (1: in this thread)",
+    defaultText: 'the plain forward + backward pass, in this thread',
+  },
   json: JSON_FLAG,
 } as const;
 
@@ -64,6 +71,7 @@ export const benchCommand: Command = {
     })!;
     const warmup = numberFlag(values.warmup, 'warmup', usage, { integer: true, min: 0 })!;
     const classes = numberFlag(values.classes, 'classes', usage, { integer: true, min: 1 })!;
+    const workers = numberFlag(values.workers, 'workers', usage, { integer: true, min: 1 });
     const arch = parseArchitectureName(values.model ?? 'R50x1', classes);
     const backend = await selectBackend(values.backend, usage);
     const model = buildResNetV2(arch);
@@ -73,8 +81,13 @@ export const benchCommand: Command = {
       classes,
     );
     const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const step =
-      mode === 'inference'
+    const parallel =
+      workers !== undefined && mode === 'train'
+        ? await benchTrainStep(model, x, labels, workers, backend)
+        : undefined;
+    const step = parallel
+      ? parallel.step
+      : mode === 'inference'
         ? async () => {
             const y = model.predict(x) as tf.Tensor;
             await y.data();
@@ -95,13 +108,14 @@ export const benchCommand: Command = {
     log(
       `bench ${values.model} ${mode} ${size}px batch ${batch} on ${tf.getBackend()} (${iterations} iterations)`,
     );
-    const seconds = await time(step, warmup, iterations);
+    const seconds = await time(step, warmup, iterations).finally(() => parallel?.close());
     seconds.sort((a, b) => a - b);
     const median = seconds[Math.floor(seconds.length / 2)];
     const result = {
       model: values.model,
       mode,
       backend,
+      ...(workers !== undefined ? { workers } : {}),
       imageSize: size,
       batch,
       iterations,

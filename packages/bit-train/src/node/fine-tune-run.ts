@@ -238,6 +238,14 @@ export function fineTuneRun(options: FineTuneRunOptions): Promise<FineTuneResult
         ? await loadBiT(options.model, options.loadOptions)
         : options.model;
     const gradientExecutor = runGradientExecutor(options);
-    return fineTune({ ...loopOptions(options), gradientExecutor, model, train, val, store, signal });
+    return fineTune({
+      ...loopOptions(options),
+      gradientExecutor,
+      model,
+      train,
+      val,
+      store,
+      signal,
+    });
   });
 }

@@ -24,6 +24,8 @@ export interface InitMessage {
   readonly slots: readonly WeightSlot[];
   /** float32 weights of the trainable slots, written by the main thread before each step. */
   readonly shared: SharedArrayBuffer;
+  /** This worker's float32 gradients, laid out as `shared`, written before it replies. */
+  readonly gradients: SharedArrayBuffer;
 }
 
 /** Computes one shard's gradients at the weights in the shared buffer. */
@@ -46,8 +48,8 @@ export type FromTrainWorker =
       readonly id: number;
       /** The shard's weighted loss (its share of the batch's mean loss). */
       readonly loss: number;
-      /** One gradient per slot, in slot order (null: the weight got none). */
-      readonly grads: (Float32Array | null)[];
+      /** Per slot: whether the weight got a gradient (in the worker's gradient buffer). */
+      readonly has: boolean[];
     }
   | {
       readonly type: 'error';

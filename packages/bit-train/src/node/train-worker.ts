@@ -9,6 +9,7 @@ import { buildResNetV2, modelWeights } from '@bit/models';
 import { prepareBackendForTraining } from '../backend';
 import { accumulateGradients } from '../loop/step';
 import { makeTarget, type TrainTarget } from '../loop/target';
+import { copyOut, heapView } from './heap-view';
 import { startWorkerBackend } from './worker-backend';
 import type {
   FromTrainWorker,
@@ -22,7 +23,7 @@ const port = parentPort;
 let target: TrainTarget | undefined;
 let slots: readonly WeightSlot[] = [];
 let shared: Float32Array | undefined;
-let copyShared = true;
+let gradients: Float32Array | undefined;
 // Messages are handled one at a time, in order.
 let queue: Promise<void> = Promise.resolve();
 
@@ -45,9 +46,6 @@ function fail(e: unknown, id?: number): void {
 async function init(m: InitMessage): Promise<void> {
   await startWorkerBackend(m.backend, m.imports);
   prepareBackendForTraining();
-  // wasm copies a tensor's values into its heap when it is made; other backends may keep the
-  // array, which the main thread overwrites before the next step.
-  copyShared = tf.getBackend() !== 'wasm';
   const model = buildResNetV2(m.architecture, { kernelInitializer: 'zeros' });
   const byName = new Map(m.weights.map((w) => [w.name, w]));
   for (const w of modelWeights(model)) {
@@ -64,41 +62,38 @@ async function init(m: InitMessage): Promise<void> {
   }
   slots = m.slots;
   shared = new Float32Array(m.shared);
+  gradients = new Float32Array(m.gradients);
 }
 
 async function step(m: StepMessage): Promise<void> {
-  if (!target || !shared) throw new Error('train worker: step before init');
+  if (!target || !shared || !gradients) throw new Error('train worker: step before init');
   const t = target;
   const values = shared;
-  tf.tidy(() => {
-    t.weights.forEach((w, i) => {
-      const slot = slots[i];
-      const view = values.subarray(slot.offset, slot.offset + slot.size);
-      w.variable.assign(tf.tensor(copyShared ? view.slice() : view, [...slot.shape], 'float32'));
-    });
+  const out = gradients;
+  t.weights.forEach((w, i) => {
+    const slot = slots[i];
+    const view = values.subarray(slot.offset, slot.offset + slot.size);
+    // The worker owns its variables: on wasm, write the new values into them in place.
+    const heap = heapView(w.variable);
+    if (heap) heap.set(view);
+    else tf.tidy(() => w.variable.assign(tf.tensor(view.slice(), [...slot.shape], 'float32')));
   });
   const { grads, loss } = await accumulateGradients(
     t,
     { inputs: m.inputs, shape: m.shape, targets: m.targets, numClasses: m.numClasses },
     m.plan,
   );
-  const out: (Float32Array | null)[] = [];
-  const transfer: ArrayBuffer[] = [];
+  const has: boolean[] = [];
   try {
-    for (const w of t.weights) {
+    t.weights.forEach((w, i) => {
       const g = grads.get(w.name);
-      if (!g) {
-        out.push(null);
-        continue;
-      }
-      const data = new Float32Array(await g.data());
-      out.push(data);
-      transfer.push(data.buffer as ArrayBuffer);
-    }
+      has.push(g !== undefined);
+      if (g) copyOut(g, out, slots[i].offset);
+    });
   } finally {
     tf.dispose([...grads.values()]);
   }
-  post({ type: 'grads', id: m.id, loss, grads: out }, transfer);
+  post({ type: 'grads', id: m.id, loss, has });
 }
 
 if (port) {

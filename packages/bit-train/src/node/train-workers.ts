@@ -28,6 +28,7 @@ import type {
   ToTrainWorker,
   WeightSlot,
 } from './train-worker-protocol';
+import { copyOut, heapView } from './heap-view';
 import { backendImports } from './worker-backend';
 import { builtWorkerUrl, checkWorkerCount, startThreads, type WorkerThread } from './worker-thread';
 
@@ -78,6 +79,8 @@ class TrainWorkersSession implements GradientSession {
     private readonly target: TrainTarget,
     private readonly slots: readonly WeightSlot[],
     private readonly shared: Float32Array,
+    /** Per worker thread: the gradients it writes. */
+    private readonly gradients: Float32Array[],
   ) {}
 
   get replicas(): number {
@@ -91,10 +94,7 @@ class TrainWorkersSession implements GradientSession {
       return accumulateGradients(this.target, batch, split);
     }
     // The weights of this step, once, for every worker.
-    this.target.weights.forEach((w, i) => {
-      const slot = this.slots[i];
-      this.shared.set(w.variable.dataSync() as Float32Array, slot.offset);
-    });
+    this.target.weights.forEach((w, i) => copyOut(w.variable, this.shared, this.slots[i].offset));
     const replies = shards.slice(1).map((shard, i) => {
       const part = sliceBatch(batch, shard.offset, shard.plan.batchSize);
       const inputs = part.inputs.slice();
@@ -136,21 +136,28 @@ class TrainWorkersSession implements GradientSession {
     }
     const grads = own.grads;
     let loss = own.loss;
-    for (const r of results) {
-      if (r.type !== 'grads') continue;
+    results.forEach((r, k) => {
+      if (r.type !== 'grads') return;
       loss += r.loss;
       this.target.weights.forEach((w, i) => {
-        const data = r.grads[i];
-        if (!data) return;
+        if (!r.has[i]) return;
+        const slot = this.slots[i];
+        const data = this.gradients[k].subarray(slot.offset, slot.offset + slot.size);
         const prev = grads.get(w.name);
+        // This step's own gradients belong to us: on wasm, add in place (float32, as tf.add).
+        const heap = prev && heapView(prev);
+        if (heap) {
+          for (let j = 0; j < heap.length; j++) heap[j] += data[j];
+          return;
+        }
         const next = tf.tidy(() => {
-          const g = tf.tensor(data, [...this.slots[i].shape], 'float32');
+          const g = tf.tensor(data.slice(), [...slot.shape], 'float32');
           return prev ? tf.add(prev, g) : g;
         });
         prev?.dispose();
         grads.set(w.name, next);
       });
-    }
+    });
     return { grads, loss };
   }
 
@@ -189,23 +196,36 @@ class TrainWorkers implements GradientExecutor {
       return slot;
     });
     const buffer = new SharedArrayBuffer(offset * 4);
-    const init: InitMessage = {
-      type: 'init',
-      backend,
-      imports,
-      architecture,
-      mode: target.mode,
-      weights,
-      slots,
-      shared: buffer,
-    };
+    const gradients = Array.from(
+      { length: this.replicas - 1 },
+      () => new SharedArrayBuffer(offset * 4),
+    );
     const threads = await startThreads<ToTrainWorker, FromTrainWorker>(
       url,
       this.replicas - 1,
       'training',
-      () => ({ message: init }),
+      (index) => {
+        const init: InitMessage = {
+          type: 'init',
+          backend,
+          imports,
+          architecture,
+          mode: target.mode,
+          weights,
+          slots,
+          shared: buffer,
+          gradients: gradients[index - 1],
+        };
+        return { message: init };
+      },
     );
-    return new TrainWorkersSession(threads, target, slots, new Float32Array(buffer));
+    return new TrainWorkersSession(
+      threads,
+      target,
+      slots,
+      new Float32Array(buffer),
+      gradients.map((g) => new Float32Array(g)),
+    );
   }
 }
 
@@ -217,8 +237,6 @@ class TrainWorkers implements GradientExecutor {
  * a failure in a worker surfaces as a TrainWorkerError.
  * @throws TrainConfigError for a bad `workers`.
  */
-export function createTrainWorkers(
-  options: number | TrainWorkersOptions = {},
-): GradientExecutor {
+export function createTrainWorkers(options: number | TrainWorkersOptions = {}): GradientExecutor {
   return new TrainWorkers(trainWorkersOptions('createTrainWorkers', options));
 }
