@@ -9,7 +9,7 @@ import { buildResNetV2, modelWeights } from '@bit/models';
 import { prepareBackendForTraining } from '../backend';
 import { accumulateGradients } from '../loop/step';
 import { makeTarget, type TrainTarget } from '../loop/target';
-import { copyOut, heapView } from './heap-view';
+import { copyOut } from './heap-view';
 import { startWorkerBackend } from './worker-backend';
 import type {
   FromTrainWorker,
@@ -70,13 +70,16 @@ async function step(m: StepMessage): Promise<void> {
   const t = target;
   const values = shared;
   const out = gradients;
-  t.weights.forEach((w, i) => {
-    const slot = slots[i];
-    const view = values.subarray(slot.offset, slot.offset + slot.size);
-    // The worker owns its variables: on wasm, write the new values into them in place.
-    const heap = heapView(w.variable);
-    if (heap) heap.set(view);
-    else tf.tidy(() => w.variable.assign(tf.tensor(view.slice(), [...slot.shape], 'float32')));
+  // New tensors, not writes into the variables' memory: kernels may cache by data id.
+  // wasm copies a tensor's values into its heap when it is made; other backends keep the
+  // array, which the main thread overwrites before the next step.
+  const copy = tf.getBackend() !== 'wasm';
+  tf.tidy(() => {
+    t.weights.forEach((w, i) => {
+      const slot = slots[i];
+      const view = values.subarray(slot.offset, slot.offset + slot.size);
+      w.variable.assign(tf.tensor(copy ? view.slice() : view, [...slot.shape], 'float32'));
+    });
   });
   const { grads, loss } = await accumulateGradients(
     t,

@@ -28,7 +28,7 @@ import type {
   ToTrainWorker,
   WeightSlot,
 } from './train-worker-protocol';
-import { copyOut, heapView } from './heap-view';
+import { copyOut, writableHeapView } from './heap-view';
 import { backendImports } from './worker-backend';
 import { builtWorkerUrl, checkWorkerCount, startThreads, type WorkerThread } from './worker-thread';
 
@@ -145,7 +145,7 @@ class TrainWorkersSession implements GradientSession {
         const data = this.gradients[k].subarray(slot.offset, slot.offset + slot.size);
         const prev = grads.get(w.name);
         // This step's own gradients belong to us: on wasm, add in place (float32, as tf.add).
-        const heap = prev && heapView(prev);
+        const heap = prev && writableHeapView(prev);
         if (heap) {
           for (let j = 0; j < heap.length; j++) heap[j] += data[j];
           return;
