@@ -1,6 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getBiTMetadata } from '@bit/models/node';
-import { selectBackend } from './backends';
+import { createInferenceWorkers, type InferenceWorkers } from '@bit/train/node';
+import { selectBackend, workerBackend } from './backends';
 import { UsageError } from './errors';
 import { decoderForModel } from './images';
 import { loadInput, requireFiles, type LoadedInput } from './inputs';
@@ -13,6 +14,17 @@ export interface ModelAndInputs {
   resolution: number;
   /** Yields each input in turn (so a closed pipe or an error stops the reading too). */
   inputs(): AsyncGenerator<LoadedInput>;
+  /** Replicas of the model over worker threads (`--workers` > 1); the caller closes them. */
+  workers?: InferenceWorkers;
+}
+
+/** `--workers n` of an inference command: replicas of `model` on backend `name`, for n > 1. */
+export async function inferenceWorkers(
+  model: tfl.LayersModel,
+  n: number,
+  name: string,
+): Promise<InferenceWorkers | undefined> {
+  return n > 1 ? createInferenceWorkers(model, { workers: n, ...workerBackend(name) }) : undefined;
 }
 
 /**
@@ -21,19 +33,27 @@ export interface ModelAndInputs {
  * `--size` (else the model's resolution, else 224).
  */
 export async function loadModelAndInputs(
-  flags: { model?: string; backend?: string; size?: number; maxPixels?: number },
+  flags: { model?: string; backend?: string; size?: number; maxPixels?: number; workers?: number },
   paths: string[],
   usage: string,
 ): Promise<ModelAndInputs> {
   if (!flags.model) throw new UsageError('--model is required', usage);
   await requireFiles(paths, usage);
-  await selectBackend(flags.backend, usage);
+  const backend = await selectBackend(flags.backend, usage);
   const model = await loadModelFlag(flags.model, usage);
+  let workers: InferenceWorkers | undefined;
+  try {
+    workers = await inferenceWorkers(model, flags.workers ?? 1, backend);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   const resolution = flags.size ?? getBiTMetadata(model)?.resolution ?? 224;
   const decoder = decoderForModel(flags.maxPixels);
   return {
     model,
     resolution,
+    ...(workers ? { workers } : {}),
     async *inputs() {
       for (const p of paths) yield await loadInput(p, decoder, resolution, usage);
     },
@@ -50,29 +70,53 @@ export interface ImageResult<T> {
   result: T;
 }
 
+/** Several inputs at once (worker replicas): up to `window` inputs per call of `compute`. */
+export interface ManyInputs<T> {
+  readonly window: number;
+  compute(images: LoadedInput['images'][]): Promise<T[][]>;
+}
+
 /**
  * Runs `compute` on each input's images in turn (disposing them) and yields each image's result
  * as soon as its input is done, so output can be written (and a closed pipe noticed) as it goes.
+ * With `many`, up to `many.window` inputs are computed together (results still in input order).
  */
 export async function* eachImage<T>(
   inputs: AsyncIterable<LoadedInput>,
   compute: (images: LoadedInput['images']) => Promise<T[]>,
+  many?: ManyInputs<T>,
 ): AsyncGenerator<ImageResult<T>> {
-  for await (const { input, images } of inputs) {
-    let results: T[];
+  const window = Math.max(1, many?.window ?? 1);
+  let group: LoadedInput[] = [];
+  const run = async function* (): AsyncGenerator<ImageResult<T>> {
+    const taken = group;
+    group = [];
+    let all: T[][];
     try {
-      results = await compute(images);
+      all = many
+        ? await many.compute(taken.map((g) => g.images))
+        : [await compute(taken[0].images)];
     } finally {
-      images.dispose();
+      for (const g of taken) g.images.dispose();
     }
-    for (const [i, result] of results.entries()) {
-      const many = results.length > 1;
-      yield {
-        input,
-        ...(many ? { index: i } : {}),
-        where: many ? `${input}[${i}]` : input,
-        result,
-      };
-    }
+    for (const [k, { input }] of taken.entries()) yield* perImage(input, all[k]);
+  };
+  for await (const loaded of inputs) {
+    group.push(loaded);
+    if (group.length >= window) yield* run();
+  }
+  if (group.length) yield* run();
+}
+
+/** The results of one input's images, named as one image or as `input[i]` of a batch. */
+function* perImage<T>(input: string, results: T[]): Generator<ImageResult<T>> {
+  for (const [i, result] of results.entries()) {
+    const many = results.length > 1;
+    yield {
+      input,
+      ...(many ? { index: i } : {}),
+      where: many ? `${input}[${i}]` : input,
+      result,
+    };
   }
 }

@@ -68,7 +68,12 @@ export {
   type ImageBatchOptions,
   type TrainBatch,
 } from './data/batches';
-export { evaluate, evalResolution, type EvaluateOptions } from './eval/evaluate';
+export {
+  evaluate,
+  evalResolution,
+  type EvaluateOptions,
+  type InferenceExecutor,
+} from './eval/evaluate';
 export { EvalAccumulator, type EvalResult } from './eval/metrics';
 export {
   isAfterCheckpoint,

@@ -27,3 +27,8 @@ export {
   defaultWorkerCount,
   type TrainWorkersOptions,
 } from './node/train-workers';
+export {
+  createInferenceWorkers,
+  InferenceWorkers,
+  type InferenceWorkersOptions,
+} from './node/inference-workers';

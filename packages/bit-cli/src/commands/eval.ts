@@ -1,16 +1,24 @@
 import { openSource } from '@bit/data/node';
 import { getBiTMetadata, resolveLabels } from '@bit/models/node';
 import { evaluate } from '@bit/train';
-import { choiceFlag, maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
+import { choiceFlag, maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
 import { selectBackend } from '../backends';
-import { BACKEND_FLAG, JSON_FLAG, MAX_PIXELS_FLAG, splitFlag, SPLITS } from '../flags';
+import {
+  BACKEND_FLAG,
+  JSON_FLAG,
+  MAX_PIXELS_FLAG,
+  splitFlag,
+  SPLITS,
+  WORKERS_FLAG,
+} from '../flags';
+import { inferenceWorkers } from '../model-inputs';
 import { loadModelFlag } from '../model-flags';
 import { printJson } from '../output';
 import { requirePath } from '../paths';
 import type { Command } from './types';
 
 const usage =
-  'bit eval --model <run dir|file|name> --data <source> [--split train|val|test] [--resolution N] [--batch 32] [--max-pixels N] [--json] [--backend B]';
+  'bit eval --model <run dir|file|name> --data <source> [--split train|val|test] [--resolution N] [--batch 32] [--max-pixels N] [--json] [--backend B] [--workers N]';
 
 const flags = {
   model: {
@@ -36,6 +44,7 @@ const flags = {
   'max-pixels': MAX_PIXELS_FLAG,
   json: JSON_FLAG,
   backend: BACKEND_FLAG,
+  workers: WORKERS_FLAG,
 } as const;
 
 /** `bit eval`: top-1, top-5 and loss of a model on a dataset. */
@@ -52,10 +61,13 @@ export const evalCommand: Command = {
       min: 8,
     });
     const batchSize = numberFlag(values.batch, 'batch', usage, { integer: true, min: 1 })!;
+    const workerCount = workersFlag(values.workers, usage);
     await requirePath(values.data!, 'data', usage);
-    await selectBackend(values.backend, usage);
+    const backend = await selectBackend(values.backend, usage);
     const model = await loadModelFlag(values.model!, usage);
+    let workers: Awaited<ReturnType<typeof inferenceWorkers>>;
     try {
+      workers = await inferenceWorkers(model, workerCount, backend);
       // Class names (a label set such as the embedded model's is resolved to its names).
       const classes = getBiTMetadata(model)?.labels
         ? await resolveLabels(model, undefined)
@@ -67,7 +79,11 @@ export const evalCommand: Command = {
         ...(split ? { split } : {}),
         ...(classes ? { classes: [...classes] } : {}),
       });
-      const r = await evaluate(model, source, { batchSize, resolution });
+      const r = await evaluate(model, source, {
+        batchSize,
+        resolution,
+        ...(workers ? { inference: workers } : {}),
+      });
       const out = { top1: r.top1, top5: r.top5, loss: r.loss, count: r.count };
       if (values.json) printJson(out);
       else
@@ -75,6 +91,7 @@ export const evalCommand: Command = {
           `top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${r.count} images)\n`,
         );
     } finally {
+      await workers?.close();
       model.dispose();
     }
     return 0;

@@ -1,13 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { features } from '@bit/models/node';
-import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
-import { BACKEND_FLAG, JSON_FLAG, MAX_PIXELS_FLAG, MODEL_FLAG, SIZE_FLAG } from '../flags';
+import { maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
+import {
+  BACKEND_FLAG,
+  JSON_FLAG,
+  MAX_PIXELS_FLAG,
+  MODEL_FLAG,
+  SIZE_FLAG,
+  WORKERS_FLAG,
+} from '../flags';
 import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
 import type { Command } from './types';
 
 const usage =
-  'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--max-pixels N] [--json] [--backend B]';
+  'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--max-pixels N] [--json] [--backend B] [--workers N]';
 
 const flags = {
   model: MODEL_FLAG,
@@ -15,6 +22,7 @@ const flags = {
   'max-pixels': MAX_PIXELS_FLAG,
   json: { ...JSON_FLAG, description: 'print the feature vectors as JSON on stdout' },
   backend: BACKEND_FLAG,
+  workers: WORKERS_FLAG,
 } as const;
 
 /** `bit features`: pre-logits feature vectors. */
@@ -30,10 +38,12 @@ export const featuresCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, flags, usage);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
-    const { model, inputs } = await loadModelAndInputs(
+    const workerCount = workersFlag(values.workers, usage);
+    const { model, inputs, workers } = await loadModelAndInputs(
       {
         model: values.model,
         backend: values.backend,
+        workers: workerCount,
         size,
         maxPixels: maxPixelsFlag(values['max-pixels'], usage),
       },
@@ -42,7 +52,11 @@ export const featuresCommand: Command = {
     );
     try {
       const out: Array<{ input: string; index?: number; values: number[] }> = [];
-      for await (const r of eachImage(inputs(), (images) => features(model, images))) {
+      const many = workers && {
+        window: workers.replicas,
+        compute: (list: tf.Tensor4D[]) => workers.features(list),
+      };
+      for await (const r of eachImage(inputs(), (images) => features(model, images), many)) {
         const v = Array.from(r.result);
         if (values.json)
           out.push({
@@ -57,6 +71,7 @@ export const featuresCommand: Command = {
       }
       if (values.json) printJson({ features: out });
     } finally {
+      await workers?.close();
       model.dispose();
       tf.disposeVariables();
     }

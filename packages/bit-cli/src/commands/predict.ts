@@ -2,16 +2,23 @@ import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getLabels, labelSets, parseLabels, predict, type Prediction } from '@bit/models/node';
-import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
+import { maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
 import { UsageError } from '../errors';
-import { BACKEND_FLAG, JSON_FLAG, MAX_PIXELS_FLAG, MODEL_FLAG, SIZE_FLAG } from '../flags';
+import {
+  BACKEND_FLAG,
+  JSON_FLAG,
+  MAX_PIXELS_FLAG,
+  MODEL_FLAG,
+  SIZE_FLAG,
+  WORKERS_FLAG,
+} from '../flags';
 import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
 import { requirePath } from '../paths';
 import type { Command } from './types';
 
 const usage =
-  'bit predict <image|.npy ...> --model <name|file|dir> [--top K] [--labels imagenet1k|imagenet21k|FILE] [--logits] [--size N] [--max-pixels N] [--json] [--backend B]';
+  'bit predict <image|.npy ...> --model <name|file|dir> [--top K] [--labels imagenet1k|imagenet21k|FILE] [--logits] [--size N] [--max-pixels N] [--json] [--backend B] [--workers N]';
 
 const flags = {
   model: MODEL_FLAG,
@@ -27,6 +34,7 @@ const flags = {
   'max-pixels': MAX_PIXELS_FLAG,
   json: JSON_FLAG,
   backend: BACKEND_FLAG,
+  workers: WORKERS_FLAG,
 } as const;
 
 /** The class count of a classifier's head (the last axis of its output). */
@@ -63,10 +71,12 @@ export const predictCommand: Command = {
     const topK = numberFlag(values.top, 'top', usage, { integer: true, min: 1 })!;
     const labels = await labelsFlag(values.labels);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
-    const { model, inputs } = await loadModelAndInputs(
+    const workerCount = workersFlag(values.workers, usage);
+    const { model, inputs, workers } = await loadModelAndInputs(
       {
         model: values.model,
         backend: values.backend,
+        workers: workerCount,
         size,
         maxPixels: maxPixelsFlag(values['max-pixels'], usage),
       },
@@ -83,7 +93,15 @@ export const predictCommand: Command = {
       }
       const predictions: Array<Record<string, unknown>> = [];
       const options = { topK, ...(labels ? { labels: labels.names } : {}), logits: values.logits };
-      for await (const r of eachImage(inputs(), (images) => predict(model, images, options))) {
+      const many = workers && {
+        window: workers.replicas,
+        compute: (list: tf.Tensor4D[]) => workers.predict(list, options),
+      };
+      for await (const r of eachImage(
+        inputs(),
+        (images) => predict(model, images, options),
+        many,
+      )) {
         const one = {
           input: r.input,
           ...(r.index !== undefined ? { index: r.index } : {}),
@@ -94,6 +112,7 @@ export const predictCommand: Command = {
       }
       if (values.json) printJson({ predictions });
     } finally {
+      await workers?.close();
       model.dispose();
       tf.disposeVariables();
     }

@@ -14,6 +14,15 @@ import { getBiTMetadata } from '@bit/models';
 import { TrainConfigError } from '../errors';
 import { EvalAccumulator, type EvalResult } from './metrics';
 
+/**
+ * Where evaluate's forward passes run (default: this thread). `createInferenceWorkers` in
+ * `@bit/train/node` splits each batch among worker threads.
+ */
+export interface InferenceExecutor {
+  /** Logits [n, K] (row-major) of images [n, h, w, 3] float32 in [0, 1]. */
+  logits(images: Float32Array, shape: readonly number[]): Promise<Float32Array>;
+}
+
 /** Options of {@link evaluate}. */
 export interface EvaluateOptions {
   /** Images per forward pass (default 64). */
@@ -26,6 +35,8 @@ export interface EvaluateOptions {
   resolution?: number | Resolution;
   /** Where image work runs (a worker pool from @bit/data/node). */
   executor?: BatchExecutor;
+  /** Where the forward passes run (default this thread; see InferenceExecutor). */
+  inference?: InferenceExecutor;
   onWarning?: WarningHandler;
 }
 
@@ -86,6 +97,17 @@ export async function evaluate(
   }
   const acc = new EvalAccumulator();
   for await (const b of batches) {
+    if (options.inference) {
+      const values = await options.inference.logits(b.images, b.shape);
+      const k = values.length / b.shape[0];
+      if (k !== b.numClasses) {
+        throw new TrainConfigError(
+          `evaluate: the model has ${k} outputs but the data has ${b.numClasses} classes`,
+        );
+      }
+      acc.add(values, b.labels, k);
+      continue;
+    }
     const logits = tf.tidy(() =>
       model.predict(tf.tensor4d(b.images, [...b.shape], 'float32')),
     ) as tf.Tensor2D;

@@ -1,5 +1,5 @@
 /** Messages between the main thread and the worker threads of data-parallel training. */
-import type { BiTArchitecture } from '@bit/models';
+import type { BiTArchitecture, BiTMetadata, PredictOptions } from '@bit/models';
 import type { BatchSplitPlan } from '@bit/hyperrule';
 import type { TrainMode } from '../loop/target';
 
@@ -39,7 +39,31 @@ export interface StepMessage {
   readonly plan: BatchSplitPlan;
 }
 
-export type ToTrainWorker = InitMessage | StepMessage;
+/** Sets up an inference worker: backend and model copy (with its BiT metadata). */
+export interface InferInitMessage {
+  readonly type: 'init-infer';
+  readonly backend: string;
+  readonly imports: readonly string[];
+  readonly architecture: BiTArchitecture;
+  readonly metadata: BiTMetadata | undefined;
+  readonly weights: readonly { name: string; shape: number[]; data: Float32Array }[];
+}
+
+/** What an inference request computes: `predict`, `features` (of @bit/models) or raw logits. */
+export type InferOp = 'predict' | 'features' | 'logits';
+
+/** Runs `op` on images [n, h, w, 3] (float32 in [0, 1]). */
+export interface InferMessage {
+  readonly type: 'infer';
+  readonly id: number;
+  readonly op: InferOp;
+  readonly images: Float32Array;
+  readonly shape: readonly number[];
+  /** PredictOptions for 'predict' (plain data). */
+  readonly options?: PredictOptions;
+}
+
+export type ToTrainWorker = InitMessage | StepMessage | InferInitMessage | InferMessage;
 
 export type FromTrainWorker =
   | { readonly type: 'ready' }
@@ -50,6 +74,12 @@ export type FromTrainWorker =
       readonly loss: number;
       /** Per slot: whether the weight got a gradient (in the worker's gradient buffer). */
       readonly has: boolean[];
+    }
+  | {
+      readonly type: 'inferred';
+      readonly id: number;
+      /** Prediction[] for 'predict', Float32Array[] for 'features', one Float32Array for 'logits'. */
+      readonly result: unknown;
     }
   | {
       readonly type: 'error';

@@ -5,7 +5,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { buildResNetV2, modelWeights } from '@bit/models';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { buildResNetV2, features, modelWeights, predict, setBiTMetadata } from '@bit/models';
 import { prepareBackendForTraining } from '../backend';
 import { accumulateGradients } from '../loop/step';
 import { makeTarget, type TrainTarget } from '../loop/target';
@@ -13,6 +14,8 @@ import { copyOut } from './heap-view';
 import { startWorkerBackend } from './worker-backend';
 import type {
   FromTrainWorker,
+  InferInitMessage,
+  InferMessage,
   InitMessage,
   StepMessage,
   ToTrainWorker,
@@ -21,6 +24,7 @@ import type {
 
 const port = parentPort;
 let target: TrainTarget | undefined;
+let inferModel: tfl.LayersModel | undefined;
 let slots: readonly WeightSlot[] = [];
 let shared: Float32Array | undefined;
 let gradients: Float32Array | undefined;
@@ -43,18 +47,53 @@ function fail(e: unknown, id?: number): void {
   });
 }
 
-async function init(m: InitMessage): Promise<void> {
-  await startWorkerBackend(m.backend, m.imports);
-  prepareBackendForTraining();
+/** The model copy: built from the architecture, every weight set by checkpoint name. */
+function buildCopy(m: InitMessage | InferInitMessage): tfl.LayersModel {
   const model = buildResNetV2(m.architecture, { kernelInitializer: 'zeros' });
   const byName = new Map(m.weights.map((w) => [w.name, w]));
   for (const w of modelWeights(model)) {
     const given = byName.get(w.name);
-    if (!given) throw new Error(`train worker: no initial value for weight ${w.name}`);
+    if (!given) throw new Error(`worker: no value for weight ${w.name}`);
     tf.tidy(() => {
       w.variable.write(tf.tensor(given.data, given.shape, 'float32'));
     });
   }
+  return model;
+}
+
+async function initInfer(m: InferInitMessage): Promise<void> {
+  await startWorkerBackend(m.backend, m.imports);
+  inferModel = buildCopy(m);
+  if (m.metadata) setBiTMetadata(inferModel, m.metadata);
+}
+
+async function infer(m: InferMessage): Promise<void> {
+  if (!inferModel) throw new Error('inference worker: infer before init');
+  const model = inferModel;
+  const images = tf.tensor4d(m.images, [...m.shape] as [number, number, number, number]);
+  try {
+    if (m.op === 'predict') {
+      post({ type: 'inferred', id: m.id, result: await predict(model, images, m.options) });
+    } else if (m.op === 'features') {
+      const result = await features(model, images);
+      post({ type: 'inferred', id: m.id, result }, [
+        ...new Set(result.map((f) => f.buffer as ArrayBuffer)),
+      ]);
+    } else {
+      const logits = tf.tidy(() => model.predict(images) as tf.Tensor);
+      const result = new Float32Array(await logits.data());
+      logits.dispose();
+      post({ type: 'inferred', id: m.id, result }, [result.buffer as ArrayBuffer]);
+    }
+  } finally {
+    images.dispose();
+  }
+}
+
+async function init(m: InitMessage): Promise<void> {
+  await startWorkerBackend(m.backend, m.imports);
+  prepareBackendForTraining();
+  const model = buildCopy(m);
   target = makeTarget(model, m.mode);
   const names = target.weights.map((w) => w.name);
   if (names.length !== m.slots.length || names.some((n, i) => n !== m.slots[i].name)) {
@@ -103,14 +142,16 @@ if (port) {
   port.on('message', (m: ToTrainWorker) => {
     queue = queue.then(async () => {
       try {
-        if (m.type === 'init') {
-          await init(m);
+        if (m.type === 'init' || m.type === 'init-infer') {
+          await (m.type === 'init' ? init(m) : initInfer(m));
           post({ type: 'ready' });
-        } else {
+        } else if (m.type === 'step') {
           await step(m);
+        } else {
+          await infer(m);
         }
       } catch (e) {
-        fail(e, m.type === 'step' ? m.id : undefined);
+        fail(e, m.type === 'step' || m.type === 'infer' ? m.id : undefined);
       }
     });
   });

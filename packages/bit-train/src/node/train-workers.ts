@@ -53,6 +53,21 @@ export interface TrainWorkersOptions {
 
 type Thread = WorkerThread<ToTrainWorker, FromTrainWorker>;
 
+/** What a worker needs to build a copy of `model`: its architecture and every weight's values. */
+export function modelCopy(model: tfl.LayersModel): Pick<InitMessage, 'architecture' | 'weights'> {
+  const all = modelWeights(model);
+  const architecture = inferArchitecture(
+    all.map((w) => ({ name: w.name, shape: w.checkpointShape })),
+    model.name,
+  );
+  const weights = all.map((w) => ({
+    name: w.name,
+    shape: [...w.variable.shape] as number[],
+    data: w.variable.read().dataSync() as Float32Array,
+  }));
+  return { architecture, weights };
+}
+
 /** The default replica count: the machine's cores. */
 export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism());
@@ -179,16 +194,7 @@ class TrainWorkers implements GradientExecutor {
     const backend = this.options.backend ?? tf.getBackend();
     const imports = [...(this.options.imports ?? backendImports(backend))];
     const url = builtWorkerUrl('train-worker', this.options.workerUrl);
-    const all = modelWeights(model);
-    const architecture = inferArchitecture(
-      all.map((w) => ({ name: w.name, shape: w.checkpointShape })),
-      model.name,
-    );
-    const weights = all.map((w) => ({
-      name: w.name,
-      shape: [...w.variable.shape] as number[],
-      data: w.variable.read().dataSync() as Float32Array,
-    }));
+    const { architecture, weights } = modelCopy(model);
     let offset = 0;
     const slots: WeightSlot[] = target.weights.map((w) => {
       const slot = { name: w.name, shape: [...w.variable.shape], offset, size: w.variable.size };
