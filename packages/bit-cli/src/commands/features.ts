@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { features } from '@bit/models/node';
-import { maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
+import {
+  defaultWorkers,
+  maxPixelsFlag,
+  numberFlag,
+  parseCommandArgs,
+  workersFlag,
+} from '../args';
 import {
   BACKEND_FLAG,
   JSON_FLAG,
@@ -22,7 +28,7 @@ const flags = {
   'max-pixels': MAX_PIXELS_FLAG,
   json: { ...JSON_FLAG, description: 'print the feature vectors as JSON on stdout' },
   backend: BACKEND_FLAG,
-  workers: WORKERS_FLAG,
+  workers: { ...WORKERS_FLAG, defaultText: 'the number of cores, at most one per input' },
 } as const;
 
 /** `bit features`: pre-logits feature vectors. */
@@ -38,7 +44,11 @@ export const featuresCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, flags, usage);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
-    const workerCount = workersFlag(values.workers, usage);
+    // Default: one replica per core, at most one per input (a lone image gains nothing).
+    const workerCount =
+      values.workers === undefined
+        ? Math.min(defaultWorkers(), Math.max(1, positionals.length))
+        : workersFlag(values.workers, usage);
     const { model, inputs, workers } = await loadModelAndInputs(
       {
         model: values.model,

@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getLabels, labelSets, parseLabels, predict, type Prediction } from '@bit/models/node';
-import { maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
+import {
+  defaultWorkers,
+  maxPixelsFlag,
+  numberFlag,
+  parseCommandArgs,
+  workersFlag,
+} from '../args';
 import { UsageError } from '../errors';
 import {
   BACKEND_FLAG,
@@ -34,7 +40,7 @@ const flags = {
   'max-pixels': MAX_PIXELS_FLAG,
   json: JSON_FLAG,
   backend: BACKEND_FLAG,
-  workers: WORKERS_FLAG,
+  workers: { ...WORKERS_FLAG, defaultText: 'the number of cores, at most one per input' },
 } as const;
 
 /** The class count of a classifier's head (the last axis of its output). */
@@ -71,7 +77,11 @@ export const predictCommand: Command = {
     const topK = numberFlag(values.top, 'top', usage, { integer: true, min: 1 })!;
     const labels = await labelsFlag(values.labels);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
-    const workerCount = workersFlag(values.workers, usage);
+    // Default: one replica per core, at most one per input (a lone image gains nothing).
+    const workerCount =
+      values.workers === undefined
+        ? Math.min(defaultWorkers(), Math.max(1, positionals.length))
+        : workersFlag(values.workers, usage);
     const { model, inputs, workers } = await loadModelAndInputs(
       {
         model: values.model,
