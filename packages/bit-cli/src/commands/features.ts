@@ -1,12 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { features } from '@bit/models/node';
-import {
-  defaultWorkers,
-  maxPixelsFlag,
-  numberFlag,
-  parseCommandArgs,
-  workersFlag,
-} from '../args';
+import { defaultWorkers, maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
 import {
   BACKEND_FLAG,
   JSON_FLAG,

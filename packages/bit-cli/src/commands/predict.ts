@@ -2,13 +2,7 @@ import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getLabels, labelSets, parseLabels, predict, type Prediction } from '@bit/models/node';
-import {
-  defaultWorkers,
-  maxPixelsFlag,
-  numberFlag,
-  parseCommandArgs,
-  workersFlag,
-} from '../args';
+import { defaultWorkers, maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
 import { UsageError } from '../errors';
 import {
   BACKEND_FLAG,
