@@ -25,6 +25,12 @@ export const WORKERS_FLAG = {
   defaultText: 'the number of cores',
 } as const satisfies FlagSpec;
 
+/** `--workers` of predict and features: by default no more replicas than inputs. */
+export const INFERENCE_WORKERS_FLAG = {
+  ...WORKERS_FLAG,
+  defaultText: 'the number of cores, at most one per input',
+} as const satisfies FlagSpec;
+
 /** The split names every command accepts (`val` and `validation` are the same split). */
 export const SPLITS = ['train', 'val', 'validation', 'test'] as const;
 
@@ -93,3 +99,10 @@ export const MAX_PIXELS_FLAG = {
   description: 'refuse images with more pixels than N (read from the header, before decoding)',
   defaultText: '50000000',
 } as const satisfies FlagSpec;
+
+/** The flags predict and features share after their own: decoding, backend and workers. */
+export const INFERENCE_FLAGS = {
+  'max-pixels': MAX_PIXELS_FLAG,
+  backend: BACKEND_FLAG,
+  workers: INFERENCE_WORKERS_FLAG,
+} as const satisfies Record<string, FlagSpec>;

@@ -1,6 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getBiTMetadata } from '@bit/models/node';
 import { createInferenceWorkers, type InferenceWorkers } from '@bit/train/node';
+import { defaultWorkers, workersFlag } from './args';
 import { selectBackend, workerBackend } from './backends';
 import { UsageError } from './errors';
 import { decoderForModel } from './images';
@@ -33,17 +34,22 @@ export async function inferenceWorkers(
  * `--size` (else the model's resolution, else 224).
  */
 export async function loadModelAndInputs(
-  flags: { model?: string; backend?: string; size?: number; maxPixels?: number; workers?: number },
+  flags: { model?: string; backend?: string; size?: number; maxPixels?: number; workers?: string },
   paths: string[],
   usage: string,
 ): Promise<ModelAndInputs> {
   if (!flags.model) throw new UsageError('--model is required', usage);
+  // Default: one replica per core, at most one per input (a lone image gains nothing).
+  const replicas =
+    flags.workers === undefined
+      ? Math.min(defaultWorkers(), Math.max(1, paths.length))
+      : workersFlag(flags.workers, usage);
   await requireFiles(paths, usage);
   const backend = await selectBackend(flags.backend, usage);
   const model = await loadModelFlag(flags.model, usage);
   let workers: InferenceWorkers | undefined;
   try {
-    workers = await inferenceWorkers(model, flags.workers ?? 1, backend);
+    workers = await inferenceWorkers(model, replicas, backend);
   } catch (e) {
     model.dispose();
     throw e;

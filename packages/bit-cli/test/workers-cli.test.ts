@@ -6,10 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { buildResNetV2, saveBiT } from '@bit/models/node';
-import { bit, FIXTURES } from './helpers';
+import { bit, FIXTURES, writeTinyCheckpoint } from './helpers';
 import { writeColourFolder } from './image-folder';
 
 const work = mkdtempSync(join(tmpdir(), 'bit-workers-'));
@@ -17,13 +14,11 @@ const checkpoint = join(work, 'tiny3.npz');
 const tiny = join(FIXTURES, 'bit-tiny');
 const npy = join(tiny, 'input.npy');
 const wasm = ['--backend', 'wasm'];
+const finetune = ['finetune', '--model', checkpoint, '--train', join(work, 'train')];
 
 beforeAll(async () => {
   writeColourFolder(work, { train: 4, val: 3 });
-  await tf.setBackend('cpu');
-  const model = buildResNetV2({ units: [1, 1, 1, 1], width: 0.5, numClasses: 3 });
-  await saveBiT(model, checkpoint);
-  model.dispose();
+  await writeTinyCheckpoint(checkpoint, 3);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -55,16 +50,7 @@ describe('--workers', () => {
       ['features', npy, '--model', join(tiny, 'weights.npz'), '--workers', 'two'],
       ['eval', '--model', checkpoint, '--data', join(work, 'val'), '--workers', '1.5'],
       ['bench', '--mode', 'train', '--workers', '0'],
-      [
-        'finetune',
-        '--model',
-        checkpoint,
-        '--train',
-        join(work, 'train'),
-        '--out',
-        join(work, 'x'),
-        '--workers=-1',
-      ],
+      [...finetune, '--out', join(work, 'x'), '--workers=-1'],
       [
         'pretrain',
         '--train',
@@ -112,7 +98,7 @@ describe('--workers', () => {
 
   it('finetune --workers 2 records every step once; its run folder resumes with --workers 1', () => {
     const out = join(work, 'run');
-    const args = ['finetune', '--model', checkpoint, '--train', join(work, 'train'), '--out', out];
+    const args = [...finetune, '--out', out];
     const flags = ['--batch', '5', '--resolution', '32', '--seed', '3', ...wasm, '--json'];
     const r = bit([...args, ...flags, '--steps', '5', '--workers', '2']);
     expect(r.stderr).not.toMatch(/Error/);

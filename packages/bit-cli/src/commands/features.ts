@@ -1,14 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { features } from '@bit/models/node';
-import { defaultWorkers, maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
-import {
-  BACKEND_FLAG,
-  JSON_FLAG,
-  MAX_PIXELS_FLAG,
-  MODEL_FLAG,
-  SIZE_FLAG,
-  WORKERS_FLAG,
-} from '../flags';
+import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
+import { INFERENCE_FLAGS, JSON_FLAG, MODEL_FLAG, SIZE_FLAG } from '../flags';
 import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
 import type { Command } from './types';
@@ -19,10 +12,8 @@ const usage =
 const flags = {
   model: MODEL_FLAG,
   size: SIZE_FLAG,
-  'max-pixels': MAX_PIXELS_FLAG,
   json: { ...JSON_FLAG, description: 'print the feature vectors as JSON on stdout' },
-  backend: BACKEND_FLAG,
-  workers: { ...WORKERS_FLAG, defaultText: 'the number of cores, at most one per input' },
+  ...INFERENCE_FLAGS,
 } as const;
 
 /** `bit features`: pre-logits feature vectors. */
@@ -38,16 +29,11 @@ export const featuresCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, flags, usage);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
-    // Default: one replica per core, at most one per input (a lone image gains nothing).
-    const workerCount =
-      values.workers === undefined
-        ? Math.min(defaultWorkers(), Math.max(1, positionals.length))
-        : workersFlag(values.workers, usage);
     const { model, inputs, workers } = await loadModelAndInputs(
       {
         model: values.model,
         backend: values.backend,
-        workers: workerCount,
+        workers: values.workers,
         size,
         maxPixels: maxPixelsFlag(values['max-pixels'], usage),
       },

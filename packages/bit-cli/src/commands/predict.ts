@@ -2,16 +2,9 @@ import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getLabels, labelSets, parseLabels, predict, type Prediction } from '@bit/models/node';
-import { defaultWorkers, maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
+import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
-import {
-  BACKEND_FLAG,
-  JSON_FLAG,
-  MAX_PIXELS_FLAG,
-  MODEL_FLAG,
-  SIZE_FLAG,
-  WORKERS_FLAG,
-} from '../flags';
+import { INFERENCE_FLAGS, JSON_FLAG, MODEL_FLAG, SIZE_FLAG } from '../flags';
 import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
 import { requirePath } from '../paths';
@@ -31,10 +24,8 @@ const flags = {
     defaultText: "the model's own, else class indices",
   },
   logits: { type: 'boolean', default: false, description: 'also print the raw logits' },
-  'max-pixels': MAX_PIXELS_FLAG,
   json: JSON_FLAG,
-  backend: BACKEND_FLAG,
-  workers: { ...WORKERS_FLAG, defaultText: 'the number of cores, at most one per input' },
+  ...INFERENCE_FLAGS,
 } as const;
 
 /** The class count of a classifier's head (the last axis of its output). */
@@ -71,16 +62,11 @@ export const predictCommand: Command = {
     const topK = numberFlag(values.top, 'top', usage, { integer: true, min: 1 })!;
     const labels = await labelsFlag(values.labels);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
-    // Default: one replica per core, at most one per input (a lone image gains nothing).
-    const workerCount =
-      values.workers === undefined
-        ? Math.min(defaultWorkers(), Math.max(1, positionals.length))
-        : workersFlag(values.workers, usage);
     const { model, inputs, workers } = await loadModelAndInputs(
       {
         model: values.model,
         backend: values.backend,
-        workers: workerCount,
+        workers: values.workers,
         size,
         maxPixels: maxPixelsFlag(values['max-pixels'], usage),
       },
