@@ -233,11 +233,11 @@ export async function inRunFolder<T>(
  */
 export function fineTuneRun(options: FineTuneRunOptions): Promise<FineTuneResult> {
   return inRunFolder(options, 'fineTuneRun', async ({ store, signal, train, val }) => {
+    const gradientExecutor = runGradientExecutor(options); // checks workers before the load
     const model =
       typeof options.model === 'string'
         ? await loadBiT(options.model, options.loadOptions)
         : options.model;
-    const gradientExecutor = runGradientExecutor(options);
     return fineTune({
       ...loopOptions(options),
       gradientExecutor,
