@@ -17,6 +17,16 @@ const { standardizeKernel, groupNormalization } = require('@bit/layers');
   const model = await loadBiT('./weights.npz');
   const [f] = await features(model, tf.fill([1, 32, 32, 3], 0.25));
   assert.equal(f.length, 1024);
+  // The CJS worker script (dist/train-worker.cjs) from the installed package.
+  const { createInferenceWorkers } = require('@bit/train/node');
+  const workers = await createInferenceWorkers(model, 2);
+  try {
+    const [[a, b]] = await workers.features([tf.fill([2, 32, 32, 3], 0.25)]);
+    assert.ok(Math.max(...a.map((v, i) => Math.abs(v - f[i]))) < 1e-5);
+    assert.ok(Math.max(...b.map((v, i) => Math.abs(v - f[i]))) < 1e-5);
+  } finally {
+    await workers.close();
+  }
   console.log('CJS consumer ok');
 })().catch((e) => {
   console.error(e);

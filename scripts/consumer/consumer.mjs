@@ -26,3 +26,25 @@ const [p] = await predict(model, tf.fill([1, 32, 32, 3], 0.5), { topK: 3, labels
 assert.equal(p.top.length, 3);
 assert.ok(listModels().some((m) => m.name === 'BiT-M-R50x1'));
 console.log('ESM @bit/models/node ok');
+
+// @bit/train/node from the tarball: data-parallel fine-tuning over a worker thread (the worker
+// script dist/train-worker.js resolves inside the installed package).
+const { fromArrays } = await import('@bit/data');
+const { fineTune, createTrainWorkers } = await import('@bit/train/node');
+const pixels = new Uint8Array(6 * 16 * 16 * 3).map((_, i) => (i * 37) % 256);
+const run = await fineTune({
+  model,
+  train: fromArrays({
+    images: pixels,
+    shape: [6, 16, 16, 3],
+    labels: [0, 1, 2, 0, 1, 2],
+    classes: ['a', 'b', 'c'],
+  }),
+  batchSize: 3,
+  steps: 5,
+  resolution: { precrop: 18, crop: 16 },
+  gradientExecutor: createTrainWorkers({ workers: 2 }),
+});
+assert.equal(run.status, 'completed');
+assert.ok(Number.isFinite(run.lastLoss));
+console.log('ESM @bit/train/node workers ok');

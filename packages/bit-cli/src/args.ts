@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors';
 import { closest } from './suggest';
@@ -120,4 +121,14 @@ export function sizeFlag(value: string, flag: string, usage: string): [number, n
   const w = Number(m[2] ?? m[1]);
   if (h < 1 || w < 1) throw new UsageError(`--${flag} must be positive, got '${value}'`, usage);
   return [h, w];
+}
+
+/** `--workers`: an integer >= 1, default the number of cores. */
+export function workersFlag(value: string | undefined, usage: string): number {
+  return numberFlag(value, 'workers', usage, { integer: true, min: 1 }) ?? defaultWorkers();
+}
+
+/** The default of `--workers`: the number of cores. */
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
 }

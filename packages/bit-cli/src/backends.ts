@@ -8,6 +8,8 @@ export interface BackendLoader {
   load(): Promise<void>;
   /** Shown when the package is missing. */
   install: string;
+  /** Modules a worker thread imports to bring the same backend up (`--workers`). */
+  modules?: readonly string[];
 }
 
 const BACKENDS = new Map<string, BackendLoader>();
@@ -28,12 +30,14 @@ registerBackendLoader('node-gpu', {
   },
   install:
     'npm install @tensorflow/tfjs-node-gpu (needs CUDA and network access to download libtensorflow)',
+  modules: ['@tensorflow/tfjs-node-gpu'],
 });
 registerBackendLoader('node', {
   load: async () => {
     await import('@tensorflow/tfjs-node' as string);
   },
   install: 'npm install @tensorflow/tfjs-node (downloads libtensorflow at install time)',
+  modules: ['@tensorflow/tfjs-node'],
 });
 registerBackendLoader('wasm', {
   load: async () => {
@@ -45,6 +49,8 @@ registerBackendLoader('wasm', {
     registerWasmTrainingKernels();
   },
   install: 'npm install @tensorflow/tfjs-backend-wasm',
+  // The workers register @bit/layers' training kernels themselves.
+  modules: ['@tensorflow/tfjs-backend-wasm'],
 });
 registerBackendLoader('cpu', {
   load: async () => {
@@ -53,6 +59,7 @@ registerBackendLoader('cpu', {
     registerCpuTrainingKernels();
   },
   install: 'npm install @tensorflow/tfjs-backend-cpu',
+  modules: ['@tensorflow/tfjs-backend-cpu'],
 });
 
 /** tfjs-node registers itself as 'tensorflow'. */
@@ -99,4 +106,26 @@ export async function selectBackend(name: string | undefined, usage: string): Pr
     if (await tryLoad(candidate)) return candidate;
   }
   throw new Error('no tfjs backend could be started');
+}
+
+/**
+ * What worker threads need to run on backend `name` (as selectBackend returned it): the tfjs
+ * engine name and the modules to import first.
+ */
+export function workerBackend(name: string): { backend: string; imports: string[] } {
+  return {
+    backend: ENGINE_NAME[name] ?? name,
+    imports: [...(BACKENDS.get(name)?.modules ?? [])],
+  };
+}
+
+/**
+ * The `workers` option of a training run for `--workers n` on backend `name`: undefined for 1
+ * (this thread only), else n replicas on the same backend.
+ */
+export function trainWorkers(
+  n: number,
+  name: string,
+): { workers: number; backend: string; imports: string[] } | undefined {
+  return n > 1 ? { workers: n, ...workerBackend(name) } : undefined;
 }

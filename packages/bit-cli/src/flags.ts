@@ -17,6 +17,20 @@ export const BACKEND_FLAG = {
   defaultText: 'auto, the fastest installed',
 } as const satisfies FlagSpec;
 
+/** `--workers`: replicas over worker threads (tfjs's wasm backend is single-threaded in Node). */
+export const WORKERS_FLAG = {
+  type: 'string',
+  value: 'N',
+  description: 'split the work over N threads (this one and N - 1 workers); 1 = in this thread',
+  defaultText: 'the number of cores',
+} as const satisfies FlagSpec;
+
+/** `--workers` of predict and features: by default no more replicas than inputs. */
+export const INFERENCE_WORKERS_FLAG = {
+  ...WORKERS_FLAG,
+  defaultText: 'the number of cores, at most one per input',
+} as const satisfies FlagSpec;
+
 /** The split names every command accepts (`val` and `validation` are the same split). */
 export const SPLITS = ['train', 'val', 'validation', 'test'] as const;
 
@@ -68,6 +82,7 @@ export const RUN_FLAGS = {
     description: "start over in --out (removes only the run's checkpoint/, model/, metrics.jsonl)",
   },
   backend: BACKEND_FLAG,
+  workers: WORKERS_FLAG,
   'max-pixels': {
     type: 'string',
     value: 'N',
@@ -102,7 +117,7 @@ export const THREADS_FLAG = {
   defaultText: 'the number of cores',
 } as const satisfies FlagSpec;
 
-/** The flags of the inference commands on images (predict, features). */
+/** The flags of the inference commands on images (predict, features): model, decoding, backend, engine, workers. */
 export const IMAGE_INFERENCE_FLAGS = {
   model: MODEL_FLAG,
   size: SIZE_FLAG,
@@ -110,4 +125,5 @@ export const IMAGE_INFERENCE_FLAGS = {
   backend: BACKEND_FLAG,
   engine: ENGINE_FLAG,
   threads: THREADS_FLAG,
+  workers: INFERENCE_WORKERS_FLAG,
 } as const satisfies Record<string, FlagSpec>;

@@ -1,5 +1,8 @@
-import { getBiTMetadata, type BiTModel } from '@bit/models/node';
-import { selectBackend } from './backends';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { disposeModel, getBiTMetadata, isEngineModel, type BiTModel } from '@bit/models/node';
+import { createInferenceWorkers, type InferenceWorkers } from '@bit/train/node';
+import { defaultWorkers, workersFlag } from './args';
+import { selectBackend, workerBackend } from './backends';
 import { UsageError } from './errors';
 import { decoderForModel } from './images';
 import { loadInput, requireFiles, type LoadedInput } from './inputs';
@@ -14,6 +17,17 @@ export interface ModelAndInputs {
   resolution: number;
   /** Yields each input in turn (so a closed pipe or an error stops the reading too). */
   inputs(): AsyncGenerator<LoadedInput>;
+  /** Replicas of the model over worker threads (`--workers` > 1); the caller closes them. */
+  workers?: InferenceWorkers;
+}
+
+/** `--workers n` of an inference command: replicas of `model` on backend `name`, for n > 1. */
+export async function inferenceWorkers(
+  model: tfl.LayersModel,
+  n: number,
+  name: string,
+): Promise<InferenceWorkers | undefined> {
+  return n > 1 ? createInferenceWorkers(model, { workers: n, ...workerBackend(name) }) : undefined;
 }
 
 /**
@@ -28,19 +42,40 @@ export async function loadModelAndInputs(
     size?: number;
     maxPixels?: number;
     engine?: EngineChoice;
+    workers?: string;
   },
   paths: string[],
   usage: string,
 ): Promise<ModelAndInputs> {
   if (!flags.model) throw new UsageError('--model is required', usage);
+  // Default: one replica per core, at most one per input (a lone image gains nothing).
+  const replicas =
+    flags.workers === undefined
+      ? Math.min(defaultWorkers(), Math.max(1, paths.length))
+      : workersFlag(flags.workers, usage);
   await requireFiles(paths, usage);
-  await selectBackend(flags.backend, usage);
-  const model = await loadModelWithEngine(flags.model, usage, flags.engine ?? { engine: 'tfjs' });
+  const backend = await selectBackend(flags.backend, usage);
+  const engine = flags.engine ?? { engine: 'tfjs' };
+  if (engine.engine !== 'tfjs' && flags.workers !== undefined && replicas > 1) {
+    throw new UsageError(
+      `--workers ${flags.workers}: the ${engine.engine} engine runs its own threads (use --threads)`,
+      usage,
+    );
+  }
+  const model = await loadModelWithEngine(flags.model, usage, engine);
+  let workers: InferenceWorkers | undefined;
+  try {
+    if (!isEngineModel(model)) workers = await inferenceWorkers(model, replicas, backend);
+  } catch (e) {
+    await disposeModel(model);
+    throw e;
+  }
   const resolution = flags.size ?? getBiTMetadata(model)?.resolution ?? 224;
   const decoder = decoderForModel(flags.maxPixels);
   return {
     model,
     resolution,
+    ...(workers ? { workers } : {}),
     async *inputs() {
       for (const p of paths) yield await loadInput(p, decoder, resolution, usage);
     },
@@ -57,29 +92,53 @@ export interface ImageResult<T> {
   result: T;
 }
 
+/** Several inputs at once (worker replicas): up to `window` inputs per call of `compute`. */
+export interface ManyInputs<T> {
+  readonly window: number;
+  compute(images: LoadedInput['images'][]): Promise<T[][]>;
+}
+
 /**
  * Runs `compute` on each input's images in turn (disposing them) and yields each image's result
  * as soon as its input is done, so output can be written (and a closed pipe noticed) as it goes.
+ * With `many`, up to `many.window` inputs are computed together (results still in input order).
  */
 export async function* eachImage<T>(
   inputs: AsyncIterable<LoadedInput>,
   compute: (images: LoadedInput['images']) => Promise<T[]>,
+  many?: ManyInputs<T>,
 ): AsyncGenerator<ImageResult<T>> {
-  for await (const { input, images } of inputs) {
-    let results: T[];
+  const window = Math.max(1, many?.window ?? 1);
+  let group: LoadedInput[] = [];
+  const run = async function* (): AsyncGenerator<ImageResult<T>> {
+    const taken = group;
+    group = [];
+    let all: T[][];
     try {
-      results = await compute(images);
+      all = many
+        ? await many.compute(taken.map((g) => g.images))
+        : [await compute(taken[0].images)];
     } finally {
-      images.dispose();
+      for (const g of taken) g.images.dispose();
     }
-    for (const [i, result] of results.entries()) {
-      const many = results.length > 1;
-      yield {
-        input,
-        ...(many ? { index: i } : {}),
-        where: many ? `${input}[${i}]` : input,
-        result,
-      };
-    }
+    for (const [k, { input }] of taken.entries()) yield* perImage(input, all[k]);
+  };
+  for await (const loaded of inputs) {
+    group.push(loaded);
+    if (group.length >= window) yield* run();
+  }
+  if (group.length) yield* run();
+}
+
+/** The results of one input's images, named as one image or as `input[i]` of a batch. */
+function* perImage<T>(input: string, results: T[]): Generator<ImageResult<T>> {
+  for (const [i, result] of results.entries()) {
+    const many = results.length > 1;
+    yield {
+      input,
+      ...(many ? { index: i } : {}),
+      where: many ? `${input}[${i}]` : input,
+      result,
+    };
   }
 }

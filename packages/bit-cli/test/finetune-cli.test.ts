@@ -10,10 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { buildResNetV2, saveBiT } from '@bit/models/node';
-import { bit, CLI } from './helpers';
+import { bit, CLI, writeTinyCheckpoint } from './helpers';
 import { writeColourFolder } from './image-folder';
 
 const work = mkdtempSync(join(tmpdir(), 'bit-finetune-'));
@@ -63,10 +60,7 @@ function finetuneInterrupted(
 
 beforeAll(async () => {
   writeColourFolder(work, { train: 24, val: 10 });
-  await tf.setBackend('cpu');
-  const model = buildResNetV2({ units: [1, 1, 1, 1], width: 0.5, numClasses: 10 });
-  await saveBiT(model, checkpoint);
-  model.dispose();
+  await writeTinyCheckpoint(checkpoint, 10);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -20,3 +20,14 @@ export function bit(
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Saves a randomly initialised tiny BiT (units 1,1,1,1, width 0.5) as an .npz, on cpu. */
+export async function writeTinyCheckpoint(path: string, numClasses: number): Promise<void> {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  const { buildResNetV2, saveBiT } = await import('@bit/models/node');
+  await tf.setBackend('cpu');
+  const model = buildResNetV2({ units: [1, 1, 1, 1], width: 0.5, numClasses });
+  await saveBiT(model, path);
+  model.dispose();
+}

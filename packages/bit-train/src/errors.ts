@@ -73,3 +73,26 @@ export class CheckpointWriteError extends TrainError {
     this.code = typeof code === 'string' ? code : undefined;
   }
 }
+
+/**
+ * A worker thread of data-parallel training or inference failed: it could not start (backend
+ * missing, worker script not found), a step threw there, or the thread died. `worker` is its
+ * index (1-based: replica 0 is the calling thread), `remoteName` the name of the error it threw.
+ * Not an input error unless the worker's own error was one.
+ */
+export class TrainWorkerError extends TrainError {
+  override name = 'TrainWorkerError';
+  /** Index of the worker (1 = the first worker thread), or undefined when not one in particular. */
+  readonly worker: number | undefined;
+  /** The `name` of the error thrown in the worker (e.g. 'NonFiniteLossError'), when known. */
+  readonly remoteName: string | undefined;
+
+  constructor(
+    message: string,
+    options?: { cause?: unknown; worker?: number; remoteName?: string; inputError?: boolean },
+  ) {
+    super(message, { cause: options?.cause, inputError: options?.inputError ?? false });
+    this.worker = options?.worker;
+    this.remoteName = options?.remoteName;
+  }
+}

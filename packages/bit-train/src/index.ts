@@ -11,6 +11,7 @@ export {
   NonFiniteLossError,
   CheckpointError,
   CheckpointWriteError,
+  TrainWorkerError,
 } from './errors';
 export { fineTune } from './loop/fine-tune';
 export type {
@@ -21,6 +22,13 @@ export type {
   FineTuneStatus,
   TrainContext,
 } from './loop/options';
+export {
+  planShards,
+  sliceBatch,
+  type BatchShard,
+  type GradientExecutor,
+  type GradientSession,
+} from './loop/parallel';
 export { makeTarget, type TrainMode, type TrainTarget } from './loop/target';
 export {
   accumulateGradients,
@@ -60,7 +68,12 @@ export {
   type ImageBatchOptions,
   type TrainBatch,
 } from './data/batches';
-export { evaluate, evalResolution, type EvaluateOptions } from './eval/evaluate';
+export {
+  evaluate,
+  evalResolution,
+  type EvaluateOptions,
+  type InferenceExecutor,
+} from './eval/evaluate';
 export { EvalAccumulator, type EvalResult } from './eval/metrics';
 export {
   isAfterCheckpoint,

@@ -22,3 +22,13 @@ export {
 export { pretrainRun, type PretrainRunOptions } from './node/pretrain-run';
 export { openRun, type OpenedRun } from './node/open-run';
 export { installSigintHandler, type SigintOptions } from './node/sigint';
+export {
+  createTrainWorkers,
+  defaultWorkerCount,
+  type TrainWorkersOptions,
+} from './node/train-workers';
+export {
+  createInferenceWorkers,
+  InferenceWorkers,
+  type InferenceWorkersOptions,
+} from './node/inference-workers';

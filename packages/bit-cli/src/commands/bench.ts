@@ -6,12 +6,13 @@ import { selectBackend } from '../backends';
 import { engineFlags, engineLoadOptions } from '../engine';
 import { UsageError } from '../errors';
 import { BACKEND_FLAG, ENGINE_FLAG, JSON_FLAG, THREADS_FLAG } from '../flags';
+import { benchTrainStep } from '../bench-workers';
 import { log, printJson } from '../output';
 import type { Command } from './types';
 import { analyse, describeAnalysis } from '../bench/analyse';
 
 const usage =
-  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--breakdown] [--skip-analysis] [--backend B] [--engine tfjs|onnx] [--threads N] [--json]';
+  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--breakdown] [--skip-analysis] [--backend B] [--engine tfjs|onnx] [--threads N] [--workers N] [--json]';
 
 const flags = {
   model: {
@@ -50,6 +51,12 @@ const flags = {
       'tfjs (the --backend), or onnx (the random weights exported in memory; inference only)',
   },
   threads: THREADS_FLAG,
+  workers: {
+    type: 'string',
+    value: 'N',
+    description: "train mode: the training loop's gradients over N threads (1: in this thread)",
+    defaultText: 'the plain forward + backward pass, in this thread',
+  },
   json: JSON_FLAG,
 } as const;
 
@@ -86,6 +93,7 @@ export const benchCommand: Command = {
     })!;
     const warmup = numberFlag(values.warmup, 'warmup', usage, { integer: true, min: 0 })!;
     const classes = numberFlag(values.classes, 'classes', usage, { integer: true, min: 1 })!;
+    const workers = numberFlag(values.workers, 'workers', usage, { integer: true, min: 1 });
     const arch = parseArchitectureName(values.model ?? 'R50x1', classes);
     const engine = engineFlags(values, usage);
     if (engine.engine !== 'tfjs' && mode !== 'inference') {
@@ -107,10 +115,16 @@ export const benchCommand: Command = {
     );
     const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const pixels = onnx ? ((await x.data()) as Float32Array) : undefined;
+    const parallel =
+      workers !== undefined && mode === 'train'
+        ? await benchTrainStep(model, x, labels, workers, backend)
+        : undefined;
     const step = onnx
       ? async () => {
           await onnx.run(pixels!, [batch, size, size, 3]);
         }
+      : parallel
+        ? parallel.step
       : mode === 'inference'
         ? async () => {
             const y = model.predict(x) as tf.Tensor;
@@ -132,14 +146,15 @@ export const benchCommand: Command = {
     log(
       `bench ${values.model} ${mode} ${size}px batch ${batch} on ${onnx ? `onnxruntime (${onnx.threads} threads)` : tf.getBackend()} (${iterations} iterations)`,
     );
-    const seconds = await time(step, warmup, iterations);
+    const seconds = await time(step, warmup, iterations).finally(() => parallel?.close());
     seconds.sort((a, b) => a - b);
     const median = seconds[Math.floor(seconds.length / 2)];
     const analysis = await analyse(model, x, step, median, {
       skip: values['skip-analysis'] === true,
       train: mode === 'train',
       breakdown: values.breakdown === true,
-      tfjs: onnx === undefined,
+      // Other engines and worker threads: FLOPs and RSS only (the profile sees this thread).
+      tfjs: onnx === undefined && parallel === undefined,
     });
     const result = {
       model: values.model,
@@ -147,6 +162,7 @@ export const benchCommand: Command = {
       backend: onnx ? 'onnx' : backend,
       engine: engine.engine,
       ...(onnx ? { threads: onnx.threads } : {}),
+      ...(workers !== undefined ? { workers } : {}),
       imageSize: size,
       batch,
       iterations,

@@ -1,8 +1,9 @@
 import { openSource } from '@bit/data/node';
-import { disposeModel, getBiTMetadata, resolveLabels } from '@bit/models/node';
+import { disposeModel, getBiTMetadata, isEngineModel, resolveLabels } from '@bit/models/node';
 import { evaluate } from '@bit/train';
-import { choiceFlag, maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
+import { choiceFlag, maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
 import { selectBackend } from '../backends';
+import { UsageError } from '../errors';
 import { engineFlags } from '../engine';
 import {
   BACKEND_FLAG,
@@ -12,14 +13,16 @@ import {
   splitFlag,
   SPLITS,
   THREADS_FLAG,
+  WORKERS_FLAG,
 } from '../flags';
+import { inferenceWorkers } from '../model-inputs';
 import { loadModelWithEngine } from '../model-flags';
 import { printJson } from '../output';
 import { requirePath } from '../paths';
 import type { Command } from './types';
 
 const usage =
-  'bit eval --model <run dir|file|name> --data <source> [--split train|val|test] [--resolution N] [--batch 32] [--max-pixels N] [--json] [--backend B] [--engine tfjs|onnx] [--threads N]';
+  'bit eval --model <run dir|file|name> --data <source> [--split train|val|test] [--resolution N] [--batch 32] [--max-pixels N] [--json] [--backend B] [--engine tfjs|onnx] [--threads N] [--workers N]';
 
 const flags = {
   model: {
@@ -47,6 +50,7 @@ const flags = {
   backend: BACKEND_FLAG,
   engine: ENGINE_FLAG,
   threads: THREADS_FLAG,
+  workers: WORKERS_FLAG,
 } as const;
 
 /** `bit eval`: top-1, top-5 and loss of a model on a dataset. */
@@ -64,10 +68,19 @@ export const evalCommand: Command = {
     });
     const batchSize = numberFlag(values.batch, 'batch', usage, { integer: true, min: 1 })!;
     const engine = engineFlags(values, usage);
+    const workerCount = workersFlag(values.workers, usage);
+    if (engine.engine !== 'tfjs' && values.workers !== undefined && workerCount > 1) {
+      throw new UsageError(
+        `--workers ${values.workers}: the ${engine.engine} engine runs its own threads (use --threads)`,
+        usage,
+      );
+    }
     await requirePath(values.data!, 'data', usage);
-    await selectBackend(values.backend, usage);
+    const backend = await selectBackend(values.backend, usage);
     const model = await loadModelWithEngine(values.model!, usage, engine);
+    let workers: Awaited<ReturnType<typeof inferenceWorkers>>;
     try {
+      if (!isEngineModel(model)) workers = await inferenceWorkers(model, workerCount, backend);
       // Class names (a label set such as the embedded model's is resolved to its names).
       const classes = getBiTMetadata(model)?.labels
         ? await resolveLabels(model, undefined)
@@ -79,7 +92,11 @@ export const evalCommand: Command = {
         ...(split ? { split } : {}),
         ...(classes ? { classes: [...classes] } : {}),
       });
-      const r = await evaluate(model, source, { batchSize, resolution });
+      const r = await evaluate(model, source, {
+        batchSize,
+        resolution,
+        ...(workers ? { inference: workers } : {}),
+      });
       const out = { top1: r.top1, top5: r.top5, loss: r.loss, count: r.count };
       if (values.json) printJson(out);
       else
@@ -87,6 +104,7 @@ export const evalCommand: Command = {
           `top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${r.count} images)\n`,
         );
     } finally {
+      await workers?.close();
       await disposeModel(model);
     }
     return 0;

@@ -8,7 +8,7 @@ import { printJson } from '../output';
 import type { Command } from './types';
 
 const usage =
-  'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--max-pixels N] [--json] [--backend B] [--engine tfjs|onnx] [--threads N]';
+  'bit features <image|.npy ...> --model <name|file|dir> [--size N] [--max-pixels N] [--json] [--backend B] [--engine tfjs|onnx] [--threads N] [--workers N]';
 
 const flags = {
   ...IMAGE_INFERENCE_FLAGS,
@@ -29,11 +29,12 @@ export const featuresCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, flags, usage);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
     const engine = engineFlags(values, usage);
-    const { model, inputs } = await loadModelAndInputs(
+    const { model, inputs, workers } = await loadModelAndInputs(
       {
         model: values.model,
         backend: values.backend,
         engine,
+        workers: values.workers,
         size,
         maxPixels: maxPixelsFlag(values['max-pixels'], usage),
       },
@@ -42,7 +43,11 @@ export const featuresCommand: Command = {
     );
     try {
       const out: Array<{ input: string; index?: number; values: number[] }> = [];
-      for await (const r of eachImage(inputs(), (images) => features(model, images))) {
+      const many = workers && {
+        window: workers.replicas,
+        compute: (list: tf.Tensor4D[]) => workers.features(list),
+      };
+      for await (const r of eachImage(inputs(), (images) => features(model, images), many)) {
         const v = Array.from(r.result);
         if (values.json)
           out.push({
@@ -57,6 +62,7 @@ export const featuresCommand: Command = {
       }
       if (values.json) printJson({ features: out });
     } finally {
+      await workers?.close();
       await disposeModel(model);
       tf.disposeVariables();
     }

@@ -3,8 +3,8 @@ import { openSource } from '@bit/data/node';
 import { hyperRule, resolutionForCrop } from '@bit/hyperrule';
 import { getBiTMetadata } from '@bit/models/node';
 import { fineTuneRun, TrainError } from '@bit/train/node';
-import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
-import { selectBackend } from '../backends';
+import { maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
+import { selectBackend, trainWorkers } from '../backends';
 import { UsageError } from '../errors';
 import { RUN_FLAGS } from '../flags';
 import { chooseBatchSplit, DEFAULT_MEMORY_SHARE, memoryBudget } from '../memory';
@@ -18,7 +18,7 @@ import type { Command } from './types';
 const usage =
   'bit finetune --model <name|file|dir> --train <source> [--val <source>] --out DIR [--batch 512] [--batch-split N | --memory MB] ' +
   '[--base-lr 0.003] [--steps N] [--resolution CROP] [--examples-per-class K] [--mixup auto|A] [--eval-every N] ' +
-  '[--checkpoint-every N] [--head-only] [--no-crop] [--no-flip] [--seed S] [--resume | --overwrite] [--backend B] [--max-pixels N] [--json]';
+  '[--checkpoint-every N] [--head-only] [--no-crop] [--no-flip] [--seed S] [--resume | --overwrite] [--backend B] [--workers N] [--max-pixels N] [--json]';
 
 const flags = {
   model: {
@@ -130,6 +130,7 @@ export const finetuneCommand: Command = {
     const evalEvery = int('eval-every', 1);
     const checkpointEvery = int('checkpoint-every', 1);
     const seed = int('seed', 0)!;
+    const workers = workersFlag(values.workers, usage);
     const baseLr = numberFlag(values['base-lr'], 'base-lr', usage, { min: Number.MIN_VALUE });
     const mixup: 'auto' | number =
       values.mixup === 'auto' ? 'auto' : numberFlag(values.mixup, 'mixup', usage, { min: 0 })!;
@@ -185,6 +186,7 @@ export const finetuneCommand: Command = {
         crop: !values['no-crop'],
         flip: !values['no-flip'],
         seed,
+        workers: trainWorkers(workers, backend),
         callbacks: progressCallbacks(),
       });
       return reportRun(result, out, values.json ?? false, {

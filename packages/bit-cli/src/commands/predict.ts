@@ -19,7 +19,7 @@ import { requirePath } from '../paths';
 import type { Command } from './types';
 
 const usage =
-  'bit predict <image|.npy ...> --model <name|file|dir> [--top K] [--labels imagenet1k|imagenet21k|FILE] [--logits] [--size N] [--max-pixels N] [--json] [--backend B] [--engine tfjs|onnx] [--threads N]';
+  'bit predict <image|.npy ...> --model <name|file|dir> [--top K] [--labels imagenet1k|imagenet21k|FILE] [--logits] [--size N] [--max-pixels N] [--json] [--backend B] [--engine tfjs|onnx] [--threads N] [--workers N]';
 
 const flags = {
   ...IMAGE_INFERENCE_FLAGS,
@@ -64,11 +64,12 @@ export const predictCommand: Command = {
     const labels = await labelsFlag(values.labels);
     const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
     const engine = engineFlags(values, usage);
-    const { model, inputs } = await loadModelAndInputs(
+    const { model, inputs, workers } = await loadModelAndInputs(
       {
         model: values.model,
         backend: values.backend,
         engine,
+        workers: values.workers,
         size,
         maxPixels: maxPixelsFlag(values['max-pixels'], usage),
       },
@@ -85,7 +86,15 @@ export const predictCommand: Command = {
       }
       const predictions: Array<Record<string, unknown>> = [];
       const options = { topK, ...(labels ? { labels: labels.names } : {}), logits: values.logits };
-      for await (const r of eachImage(inputs(), (images) => predict(model, images, options))) {
+      const many = workers && {
+        window: workers.replicas,
+        compute: (list: tf.Tensor4D[]) => workers.predict(list, options),
+      };
+      for await (const r of eachImage(
+        inputs(),
+        (images) => predict(model, images, options),
+        many,
+      )) {
         const one = {
           input: r.input,
           ...(r.index !== undefined ? { index: r.index } : {}),
@@ -96,6 +105,7 @@ export const predictCommand: Command = {
       }
       if (values.json) printJson({ predictions });
     } finally {
+      await workers?.close();
       await disposeModel(model);
       tf.disposeVariables();
     }

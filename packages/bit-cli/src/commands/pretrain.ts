@@ -1,6 +1,6 @@
 import { pretrainRun, TrainError } from '@bit/train/node';
-import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
-import { selectBackend } from '../backends';
+import { maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
+import { selectBackend, trainWorkers } from '../backends';
 import { UsageError } from '../errors';
 import { RUN_FLAGS } from '../flags';
 import { requirePath } from '../paths';
@@ -11,7 +11,7 @@ import type { Command } from './types';
 const usage =
   'bit pretrain --train <source> --out DIR [--val <source>] [--classes LIST] [--units 2,2,2,2] [--width 0.5] ' +
   '[--steps N | --epochs E] [--batch 128] [--base-lr 0.03*B/256] [--warmup-steps N] [--weight-decay 1e-4] ' +
-  '[--resolution 32] [--eval-every N] [--checkpoint-every N] [--no-crop] [--no-flip] [--seed S] [--resume] [--overwrite] [--backend B] [--max-pixels N] [--json]';
+  '[--resolution 32] [--eval-every N] [--checkpoint-every N] [--no-crop] [--no-flip] [--seed S] [--resume] [--overwrite] [--backend B] [--workers N] [--max-pixels N] [--json]';
 
 const flags = {
   train: {
@@ -120,10 +120,11 @@ export const pretrainCommand: Command = {
     const evalEvery = int('eval-every', 1);
     const checkpointEvery = int('checkpoint-every', 1);
     const seed = int('seed', 0)!;
+    const workers = workersFlag(values.workers, usage);
     await requirePath(values.train!, 'train', usage);
     if (values.val !== undefined) await requirePath(values.val, 'val', usage);
     await checkRunOut(values.out!, values.resume ?? false, values.overwrite ?? false, usage);
-    await selectBackend(values.backend, usage);
+    const backend = await selectBackend(values.backend, usage);
     const classes = values.classes;
     const maxPixels = maxPixelsFlag(values['max-pixels'], usage);
     const pixels = maxPixels !== undefined ? { maxPixels } : {};
@@ -148,6 +149,7 @@ export const pretrainCommand: Command = {
       crop: !values['no-crop'],
       flip: !values['no-flip'],
       seed,
+      workers: trainWorkers(workers, backend),
       callbacks: progressCallbacks(),
     }).catch((err: unknown) => {
       if (err instanceof TrainError && err.inputError) {

@@ -13,6 +13,15 @@ import { getBiTMetadata, isEngineModel, type BiTModel } from '@bit/models';
 import { TrainConfigError } from '../errors';
 import { EvalAccumulator, type EvalResult } from './metrics';
 
+/**
+ * Where evaluate's forward passes run (default: this thread). `createInferenceWorkers` in
+ * `@bit/train/node` splits each batch among worker threads.
+ */
+export interface InferenceExecutor {
+  /** Logits [n, K] (row-major) of images [n, h, w, 3] float32 in [0, 1]. */
+  logits(images: Float32Array, shape: readonly number[]): Promise<Float32Array>;
+}
+
 /** Options of {@link evaluate}. */
 export interface EvaluateOptions {
   /** Images per forward pass (default 64). */
@@ -25,6 +34,8 @@ export interface EvaluateOptions {
   resolution?: number | Resolution;
   /** Where image work runs (a worker pool from @bit/data/node). */
   executor?: BatchExecutor;
+  /** Where the forward passes run (default this thread; see InferenceExecutor). */
+  inference?: InferenceExecutor;
   onWarning?: WarningHandler;
 }
 
@@ -88,7 +99,10 @@ export async function evaluate(
   for await (const b of batches) {
     let values: Float32Array;
     let k: number;
-    if (isEngineModel(model)) {
+    if (options.inference && !isEngineModel(model)) {
+      values = await options.inference.logits(b.images, b.shape);
+      k = values.length / b.shape[0];
+    } else if (isEngineModel(model)) {
       const r = await model.run(b.images, b.shape, 'logits');
       values = r.data;
       k = r.shape[1];

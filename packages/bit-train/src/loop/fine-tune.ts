@@ -30,6 +30,7 @@ import type {
   FineTuneStatus,
   TrainContext,
 } from './options';
+import type { GradientSession } from './parallel';
 import { trainStep } from './step';
 import { makeTarget, type TrainMode } from './target';
 
@@ -199,6 +200,7 @@ export async function runTraining(options: FineTuneOptions): Promise<FineTuneRes
     weightDecay: plan.weightDecay,
   });
   let provider: BatchProvider | undefined;
+  let session: GradientSession | undefined;
   try {
     let step = 0;
     let dataState: PipelineState | null = null;
@@ -257,6 +259,8 @@ export async function runTraining(options: FineTuneOptions): Promise<FineTuneRes
     let lastLoss: number | undefined;
     let finalEval: EvalResult | undefined;
     if (!finished) {
+      const executor = options.gradientExecutor;
+      if (executor && executor.replicas > 1) session = await executor.attach(model, target);
       if (mode === 'features') {
         const features = await computeFeatures(model, options.train, {
           batchSize: Math.min(64, split.microBatch),
@@ -302,7 +306,7 @@ export async function runTraining(options: FineTuneOptions): Promise<FineTuneRes
           await writeCheckpoint('abort');
           break;
         }
-        const loss = await trainStep(target, optimizer, batch, split, lr, step);
+        const loss = await trainStep(target, optimizer, batch, split, lr, step, session);
         const seconds = (performance.now() - started) / 1000;
         lastLoss = loss;
         const line: StepMetrics = {
@@ -348,7 +352,11 @@ export async function runTraining(options: FineTuneOptions): Promise<FineTuneRes
     await callbacks.onTrainEnd?.(result, context);
     return result;
   } finally {
-    await provider?.close();
-    optimizer.dispose();
+    try {
+      await session?.close();
+    } finally {
+      await provider?.close();
+      optimizer.dispose();
+    }
   }
 }

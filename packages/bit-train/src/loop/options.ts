@@ -9,6 +9,7 @@ import type {
 } from '@bit/data';
 import type { HyperRulePlan } from '@bit/hyperrule';
 import type { EvalResult } from '../eval/metrics';
+import type { GradientExecutor } from './parallel';
 import type { EvalMetrics, RunStore, StepMetrics } from '../run/types';
 
 /** Why a checkpoint was written. */
@@ -92,6 +93,12 @@ export interface FineTuneOptions {
   /** Abort: a checkpoint is written after the current step, then fineTune returns 'aborted'. */
   signal?: AbortSignal;
 
+  /**
+   * Where each step's gradients are computed: default this thread. `createTrainWorkers` from
+   * `@bit/train/node` shares every batch among worker threads (the same update, within float
+   * tolerance; the optimizer, data, checkpoints and metrics stay here).
+   */
+  gradientExecutor?: GradientExecutor;
   /** Where image work runs (e.g. a worker pool from @bit/data/node). */
   executor?: BatchExecutor;
   /** Training batches prepared ahead (default 2). */

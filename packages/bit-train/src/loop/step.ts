@@ -8,6 +8,7 @@ import type { BatchSplitPlan } from '@bit/hyperrule';
 import { NonFiniteLossError, TrainConfigError } from '../errors';
 import { softCrossEntropy } from '../loss/cross-entropy';
 import type { MomentumSgd } from '../optimizer/momentum-sgd';
+import type { GradientSession } from './parallel';
 import type { TrainTarget } from './target';
 
 /** A training batch as the step consumes it. */
@@ -98,6 +99,7 @@ export async function accumulateGradients(
 /**
  * One optimizer step at learning rate `lr`: accumulate the gradients, check the loss (throwing
  * {@link NonFiniteLossError} before any weight changes), update. Returns the batch's mean loss.
+ * With `session`, its replicas compute the gradients (the same update, see `planShards`).
  */
 export async function trainStep(
   target: TrainTarget,
@@ -106,8 +108,11 @@ export async function trainStep(
   split: BatchSplitPlan,
   lr: number,
   step: number,
+  session?: GradientSession,
 ): Promise<number> {
-  const { grads, loss } = await accumulateGradients(target, batch, split);
+  const { grads, loss } = session
+    ? await session.accumulate(batch, split)
+    : await accumulateGradients(target, batch, split);
   try {
     if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, loss);
     optimizer.apply(grads, lr);

@@ -12,6 +12,7 @@ import { fineTune } from '../loop/fine-tune';
 import type { FineTuneOptions, FineTuneResult } from '../loop/options';
 import { NodeRunStore } from './run-store';
 import { installSigintHandler } from './sigint';
+import { createTrainWorkers, type TrainWorkersOptions } from './train-workers';
 
 /** Options of {@link fineTuneRun}: fineTune's, with paths instead of objects. */
 export interface FineTuneRunOptions extends Omit<
@@ -42,6 +43,20 @@ export interface FineTuneRunOptions extends Omit<
   handleSigint?: boolean;
   /** Progress and notices (default: stderr). */
   log?: (message: string) => void;
+  /**
+   * Data-parallel training over worker threads: the replica count (this thread plus
+   * `workers - 1` threads), or {@link TrainWorkersOptions}. Default 1: this thread only.
+   * Ignored when `gradientExecutor` is given.
+   */
+  workers?: number | TrainWorkersOptions;
+}
+
+/** The gradient executor of a run: the caller's, or worker threads for `workers` > 1. */
+export function runGradientExecutor(
+  o: Pick<FineTuneRunOptions, 'workers' | 'gradientExecutor'>,
+): FineTuneOptions['gradientExecutor'] {
+  if (o.gradientExecutor || o.workers === undefined) return o.gradientExecutor;
+  return createTrainWorkers(o.workers);
 }
 
 function isDataSource(x: unknown): x is DataSource {
@@ -173,6 +188,7 @@ const RUN_FOLDER_KEYS = [
   'loadOptions',
   'handleSigint',
   'log',
+  'workers',
 ] as const;
 
 /** `options` without the run-folder-only keys: what the training loop takes. */
@@ -217,10 +233,19 @@ export async function inRunFolder<T>(
  */
 export function fineTuneRun(options: FineTuneRunOptions): Promise<FineTuneResult> {
   return inRunFolder(options, 'fineTuneRun', async ({ store, signal, train, val }) => {
+    const gradientExecutor = runGradientExecutor(options); // checks workers before the load
     const model =
       typeof options.model === 'string'
         ? await loadBiT(options.model, options.loadOptions)
         : options.model;
-    return fineTune({ ...loopOptions(options), model, train, val, store, signal });
+    return fineTune({
+      ...loopOptions(options),
+      gradientExecutor,
+      model,
+      train,
+      val,
+      store,
+      signal,
+    });
   });
 }

@@ -7,7 +7,8 @@
 import type { SourceOpenOptions } from '@bit/data';
 import type { FineTuneResult } from '../loop/options';
 import { pretrain, type PretrainOptions } from '../pretrain/pretrain';
-import { inRunFolder, loopOptions } from './fine-tune-run';
+import { inRunFolder, loopOptions, runGradientExecutor } from './fine-tune-run';
+import type { TrainWorkersOptions } from './train-workers';
 
 /** Options of {@link pretrainRun}: pretrain's, with paths instead of objects. */
 export interface PretrainRunOptions extends Omit<
@@ -32,6 +33,11 @@ export interface PretrainRunOptions extends Omit<
   handleSigint?: boolean;
   /** Progress and notices (default: stderr). */
   log?: (message: string) => void;
+  /**
+   * Data-parallel training over worker threads: the replica count (this thread plus
+   * `workers - 1` threads), or {@link TrainWorkersOptions}. Default 1: this thread only.
+   */
+  workers?: number | TrainWorkersOptions;
 }
 
 /**
@@ -42,6 +48,13 @@ export interface PretrainRunOptions extends Omit<
  */
 export function pretrainRun(options: PretrainRunOptions): Promise<FineTuneResult> {
   return inRunFolder(options, 'pretrainRun', ({ store, signal, train, val }) =>
-    pretrain({ ...loopOptions(options), train, val, store, signal }),
+    pretrain({
+      ...loopOptions(options),
+      gradientExecutor: runGradientExecutor(options),
+      train,
+      val,
+      store,
+      signal,
+    }),
   );
 }

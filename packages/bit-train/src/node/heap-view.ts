@@ -1,0 +1,39 @@
+/**
+ * Zero-copy access to a float32 tensor's values on the wasm backend (its `typedArrayFromHeap`,
+ * what its kernels use), so data-parallel steps copy weights and gradients once, straight
+ * between the wasm heap and shared memory. Other backends: undefined (callers copy).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+interface HeapBackend {
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  dataIdMap: { has(dataId: object): boolean; get(dataId: object): { refCount?: number } };
+}
+
+/**
+ * A view of `t`'s values in the wasm heap, or undefined when `t` is not a float32 tensor of the
+ * active wasm backend. Valid until the next allocation (the heap may grow): use it at once.
+ * Writing to it changes the tensor in place: only for tensors (or variables) the caller owns.
+ */
+export function heapView(t: tf.Tensor): Float32Array | undefined {
+  if (t.dtype !== 'float32' || tf.getBackend() !== 'wasm') return undefined;
+  const b = tf.backend() as unknown as Partial<HeapBackend>;
+  if (typeof b.typedArrayFromHeap !== 'function' || !b.dataIdMap?.has(t.dataId)) return undefined;
+  return b.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
+}
+
+/**
+ * A view of `t`'s values to change them in place: as {@link heapView}, and undefined also when
+ * other tensors share `t`'s data (a reshape, an identity gradient), which the write would change.
+ */
+export function writableHeapView(t: tf.Tensor): Float32Array | undefined {
+  const view = heapView(t);
+  if (!view) return undefined;
+  const b = tf.backend() as unknown as HeapBackend;
+  return b.dataIdMap.get(t.dataId).refCount === 1 ? view : undefined;
+}
+
+/** Copies `t`'s values into `out` at `offset` (from the heap on wasm, else via dataSync). */
+export function copyOut(t: tf.Tensor, out: Float32Array, offset: number): void {
+  out.set(heapView(t) ?? (t.dataSync() as Float32Array), offset);
+}
