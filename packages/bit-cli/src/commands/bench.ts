@@ -125,24 +125,24 @@ export const benchCommand: Command = {
         }
       : parallel
         ? parallel.step
-      : mode === 'inference'
-        ? async () => {
-            const y = model.predict(x) as tf.Tensor;
-            await y.data();
-            y.dispose();
-          }
-        : async () => {
-            const { value, grads } = tf.variableGrads(
-              () =>
-                tf.losses.softmaxCrossEntropy(
-                  labels,
-                  model.apply(x, { training: true }) as tf.Tensor,
-                ) as tf.Scalar,
-              weights,
-            );
-            await value.data();
-            tf.dispose([value, ...Object.values(grads)]);
-          };
+        : mode === 'inference'
+          ? async () => {
+              const y = model.predict(x) as tf.Tensor;
+              await y.data();
+              y.dispose();
+            }
+          : async () => {
+              const { value, grads } = tf.variableGrads(
+                () =>
+                  tf.losses.softmaxCrossEntropy(
+                    labels,
+                    model.apply(x, { training: true }) as tf.Tensor,
+                  ) as tf.Scalar,
+                weights,
+              );
+              await value.data();
+              tf.dispose([value, ...Object.values(grads)]);
+            };
     log(
       `bench ${values.model} ${mode} ${size}px batch ${batch} on ${onnx ? `onnxruntime (${onnx.threads} threads)` : tf.getBackend()} (${iterations} iterations)`,
     );

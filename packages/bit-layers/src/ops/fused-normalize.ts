@@ -16,7 +16,7 @@ export const GROUP_NORM_GRAD_KERNEL = 'BitGroupNormGrad';
 
 /**
  * Backends whose tensors this module reads and writes directly. Not wasm: there the composed
- * ops run on XNNPACK with SIMD, and these loops over heap views measured 1.5-3x slower
+ * ops run on XNNPACK with SIMD, and these loops over heap views measured up to 4x slower
  * (BENCHMARKS.md); on cpu they are 10-40x faster than the composed ops.
  */
 const HOST_BACKENDS = ['cpu'] as const;
