@@ -47,6 +47,35 @@ function valueAndGrads(run: Run, c: (typeof CASES)[number], seed: number) {
   return out;
 }
 
+/** `run` equals the composed ops forward and backward, and float64 forward. */
+function expectMatchesComposed(run: Run, c: (typeof CASES)[number], seed: number): void {
+  const got = valueAndGrads(run, c, seed);
+  const composed = valueAndGrads(composedNormalizeGroups, c, seed);
+  expect(got.length).toBe(composed.length);
+  for (let i = 0; i < got.length; i++) expect(relL2(got[i], composed[i])).toBeLessThan(1e-5);
+  const x = randomNormal(sizeOf(c.shape), seed, 2, 0.5);
+  const gamma = c.affine ? randomNormal(c.shape[2], seed + 1, 1, 0.3) : undefined;
+  const beta = c.affine ? randomNormal(c.shape[2], seed + 2) : undefined;
+  expect(relL2(got[0], refGroupNorm(x, c.shape, c.groups, 1e-5, gamma, beta))).toBeLessThan(1e-6);
+}
+
+/** groupNorm on the active backend leaves no tensor behind, forward or through gradients. */
+function expectNoLeaks(): void {
+  const x = tf.randomNormal([2, 5, 5, 8]);
+  const g = tf.ones([8]);
+  const b = tf.zeros([8]);
+  const before = tf.memory().numTensors;
+  tf.dispose(groupNorm(x, g, b, { groups: 4 }));
+  for (let i = 0; i < 3; i++) {
+    const grads = tf.grads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+      groupNorm(a, gg, bb, { groups: 4 }),
+    )([x, g, b]);
+    tf.dispose(grads);
+  }
+  expect(tf.memory().numTensors).toBe(before);
+  tf.dispose([x, g, b]);
+}
+
 describe('fused GroupNorm kernels', () => {
   beforeAll(() => useBackend('cpu'));
   afterAll(() => {
@@ -62,20 +91,9 @@ describe('fused GroupNorm kernels', () => {
     await useBackend('cpu');
   });
 
-  it.each(CASES)('equal the composed ops forward and backward: %o', (c) => {
-    const fused = valueAndGrads(normalizeGroups, c, 7);
-    const composed = valueAndGrads(composedNormalizeGroups, c, 7);
-    expect(fused.length).toBe(composed.length);
-    for (let i = 0; i < fused.length; i++) {
-      expect(relL2(fused[i], composed[i])).toBeLessThan(1e-5);
-    }
-    const x = randomNormal(sizeOf(c.shape), 7, 2, 0.5);
-    const gamma = c.affine ? randomNormal(c.shape[2], 8, 1, 0.3) : undefined;
-    const beta = c.affine ? randomNormal(c.shape[2], 9) : undefined;
-    expect(relL2(fused[0], refGroupNorm(x, c.shape, c.groups, 1e-5, gamma, beta))).toBeLessThan(
-      1e-6,
-    );
-  });
+  it.each(CASES)('equal the composed ops forward and backward: %o', (c) =>
+    expectMatchesComposed(normalizeGroups, c, 7),
+  );
 
   it('standardizeKernel goes through them and matches float64', () => {
     const shape = [3, 3, 16, 8];
@@ -86,20 +104,7 @@ describe('fused GroupNorm kernels', () => {
     tf.dispose([k, s]);
   });
 
-  it('leak no tensors through a gradient', () => {
-    const x = tf.randomNormal([2, 5, 5, 8]);
-    const g = tf.ones([8]);
-    const b = tf.zeros([8]);
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) {
-      const grads = tf.grads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
-        groupNorm(a, gg, bb, { groups: 4 }),
-      )([x, g, b]);
-      tf.dispose(grads);
-    }
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([x, g, b]);
-  });
+  it('leak no tensors, forward or through a gradient', expectNoLeaks);
 
   it('give way to the composed ops when unregistered', () => {
     const kernels = [GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL].map((n) => tf.getKernel(n, 'cpu'));
@@ -127,34 +132,9 @@ describe('hybrid GroupNorm (wasm: passes on the backend, statistics in JS)', () 
     await useBackend('wasm');
   });
 
-  it.each(CASES)('equals the composed ops forward and backward: %o', (c) => {
-    const hybrid = valueAndGrads(hybridNormalizeGroups, c, 11);
-    const composed = valueAndGrads(composedNormalizeGroups, c, 11);
-    expect(hybrid.length).toBe(composed.length);
-    for (let i = 0; i < hybrid.length; i++) {
-      expect(relL2(hybrid[i], composed[i])).toBeLessThan(1e-5);
-    }
-    const x = randomNormal(sizeOf(c.shape), 11, 2, 0.5);
-    const gamma = c.affine ? randomNormal(c.shape[2], 12, 1, 0.3) : undefined;
-    const beta = c.affine ? randomNormal(c.shape[2], 13) : undefined;
-    expect(relL2(hybrid[0], refGroupNorm(x, c.shape, c.groups, 1e-5, gamma, beta))).toBeLessThan(
-      1e-6,
-    );
-  });
+  it.each(CASES)('equals the composed ops forward and backward: %o', (c) =>
+    expectMatchesComposed(hybridNormalizeGroups, c, 11),
+  );
 
-  it('leaks no tensors, forward or through a gradient', () => {
-    const x = tf.randomNormal([2, 5, 5, 8]);
-    const g = tf.ones([8]);
-    const b = tf.zeros([8]);
-    const before = tf.memory().numTensors;
-    tf.dispose(groupNorm(x, g, b, { groups: 4 }));
-    for (let i = 0; i < 3; i++) {
-      const grads = tf.grads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
-        groupNorm(a, gg, bb, { groups: 4 }),
-      )([x, g, b]);
-      tf.dispose(grads);
-    }
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([x, g, b]);
-  });
+  it('leaks no tensors, forward or through a gradient', expectNoLeaks);
 });

@@ -20,6 +20,7 @@ import {
   WASM_TRAINING_KERNEL_NAMES,
 } from '../src/kernels/register';
 import { WasmKernelError, type WasmBackendLike } from '../src/kernels/wasm-backend';
+import { relL2, sizeOf } from './reference';
 
 /** Seeded values in [-1, 1) (mulberry32). */
 function values(n: number, seed: number): Float32Array {
@@ -32,16 +33,6 @@ function values(n: number, seed: number): Float32Array {
     out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
   }
   return out;
-}
-
-function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 type Pad = 'same' | 'valid' | number | number[][];
@@ -75,6 +66,25 @@ function filterGradReference(x: tf.Tensor4D, dy: tf.Tensor4D, k: number[], s: nu
                   dv[((b * g.outHeight + r) * g.outWidth + c) * co + o];
           }
   return dw;
+}
+
+/**
+ * A filter-gradient case: seeded x (every `zeroEvery`-th value 0, as after a ReLU, when given),
+ * a seeded dy of the convolution's output shape, and the float64 dW.
+ */
+function filterGradCase(xs: number[], ks: number[], s: number, pad: Pad, zeroEvery = 0) {
+  const xv = values(sizeOf(xs), 2);
+  if (zeroEvery > 0) for (let i = 0; i < xv.length; i += zeroEvery) xv[i] = 0;
+  const x = tf.tensor4d(xv, xs as [number, number, number, number]);
+  const g = tf.backend_util.computeConv2DInfo(
+    x.shape,
+    ks as [number, number, number, number],
+    s,
+    1,
+    pad as 'same',
+  );
+  const dy = tf.tensor4d(values(sizeOf(g.outShape), 3), g.outShape);
+  return { x, dy, ref: filterGradReference(x, dy, ks, s, pad) };
 }
 
 let nativeMaxPoolGrad: KernelFunc;
@@ -154,28 +164,7 @@ describe('Conv2DBackpropFilter plans', () => {
     '%s: every applicable plan matches float64',
     async (_n, xs, ks, s, pad, plans) => {
       await useBackend('wasm');
-      const x = tf.tensor4d(
-        values(
-          xs.reduce((a, b) => a * b),
-          2,
-        ),
-        xs as [number, number, number, number],
-      );
-      const g = tf.backend_util.computeConv2DInfo(
-        x.shape,
-        ks as [number, number, number, number],
-        s,
-        1,
-        pad as 'same',
-      );
-      const dy = tf.tensor4d(
-        values(
-          g.outShape.reduce((a, b) => a * b),
-          3,
-        ),
-        g.outShape,
-      );
-      const ref = filterGradReference(x, dy, ks, s, pad);
+      const { x, dy, ref } = filterGradCase(xs, ks, s, pad);
       const backend = wasmBackend();
       const ids = backend.numDataIds();
       for (const plan of plans) {
@@ -242,28 +231,8 @@ describe('Conv2DBackpropFilter on cpu (registerCpuTrainingKernels)', () => {
   it.each(FILTER_GRAD_CASES)('%s: matches float64', async (_n, xs, ks, s, pad) => {
     await useBackend('cpu');
     registerCpuTrainingKernels();
-    const xv = values(
-      xs.reduce((a, b) => a * b),
-      2,
-    );
     // Zeros as after a ReLU (the loop skips them).
-    for (let i = 0; i < xv.length; i += 3) xv[i] = 0;
-    const x = tf.tensor4d(xv, xs as [number, number, number, number]);
-    const g = tf.backend_util.computeConv2DInfo(
-      x.shape,
-      ks as [number, number, number, number],
-      s,
-      1,
-      pad as 'same',
-    );
-    const dy = tf.tensor4d(
-      values(
-        g.outShape.reduce((a, b) => a * b),
-        3,
-      ),
-      g.outShape,
-    );
-    const ref = filterGradReference(x, dy, ks, s, pad);
+    const { x, dy, ref } = filterGradCase(xs, ks, s, pad, 3);
     const w0 = tf.zeros(ks);
     const before = tf.memory().numTensors;
     const grad = tf.grad((w: tf.Tensor) =>

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataId, DataType, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { LayerConfigError } from '../errors';
+import { affineCustomGrad } from './affine-custom-grad';
 
 /** Kernel names (ours: no backend registers them). */
 export const GROUP_NORM_KERNEL = 'BitGroupNorm';
@@ -276,14 +277,7 @@ export function fusedNormalizeGroups(
   gamma: tf.Tensor | null,
   beta: tf.Tensor | null,
 ): tf.Tensor3D {
-  const inputs: tf.Tensor[] = [x];
-  if (gamma != null) inputs.push(gamma);
-  if (beta != null) inputs.push(beta);
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const xt = args[0] as tf.Tensor;
-    const g = gamma != null ? (args[1] as tf.Tensor) : null;
-    const b = beta != null ? (args[inputs.length - 1] as tf.Tensor) : null;
+  return affineCustomGrad(x, gamma, beta, ({ x: xt, gamma: g, beta: b, save }) => {
     const named: Record<string, tf.Tensor> = { x: xt };
     if (g != null) named.gamma = g;
     if (b != null) named.beta = b;
@@ -307,5 +301,4 @@ export function fusedNormalizeGroups(
     };
     return { value: value as tf.Tensor3D, gradFunc };
   });
-  return op(...inputs) as tf.Tensor3D;
 }

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { meanOverRows } from './row-means';
+import { affineCustomGrad } from './affine-custom-grad';
 
 /** Backends on which {@link hybridNormalizeGroups} runs. */
 const HYBRID_BACKENDS = ['wasm'];
@@ -57,15 +58,9 @@ export function hybridNormalizeGroups(
 ): tf.Tensor3D {
   const [n, rows, c] = x.shape;
   const size = c / groups;
-  const inputs: tf.Tensor[] = [x];
-  if (gamma != null) inputs.push(gamma);
-  if (beta != null) inputs.push(beta);
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const xt = args[0] as tf.Tensor3D;
-    const gam = gamma != null ? ((args[1] as tf.Tensor).dataSync() as Float32Array) : null;
-    const bet =
-      beta != null ? ((args[inputs.length - 1] as tf.Tensor).dataSync() as Float32Array) : null;
+  return affineCustomGrad(x, gamma, beta, ({ x: xt, gamma: g, beta: b, save }) => {
+    const gam = g == null ? null : (g.dataSync() as Float32Array);
+    const bet = b == null ? null : (b.dataSync() as Float32Array);
     const group = (b: number, ch: number) => b * groups + Math.floor(ch / size);
 
     // m0: a first mean per group; shifted = x - m0.
@@ -164,5 +159,4 @@ export function hybridNormalizeGroups(
     };
     return { value, gradFunc };
   });
-  return op(...inputs) as tf.Tensor3D;
 }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expandGroups, meanOverGroups, meanOverRows, sumOverSamples } from './row-means';
 import { fusedNormalizeGroups, hasFusedGroupNorm } from './fused-normalize';
 import { hasHybridGroupNorm, hybridNormalizeGroups } from './hybrid-normalize';
+import { affineCustomGrad } from './affine-custom-grad';
 
 /** What the forward pass keeps: the shifted input and per-(sample, channel) statistics. */
 interface GroupStatistics {
@@ -91,19 +92,14 @@ export function composedNormalizeGroups(
   gamma: tf.Tensor | null,
   beta: tf.Tensor | null,
 ): tf.Tensor3D {
-  const inputs: tf.Tensor[] = [x];
-  if (gamma != null) inputs.push(gamma);
-  if (beta != null) inputs.push(beta);
   const [, rows, channels] = x.shape;
 
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const g = gamma != null ? (args[1] as tf.Tensor) : null;
-    const { shifted, residual, rstd } = groupStatistics(args[0] as tf.Tensor3D, groups, eps);
+  return affineCustomGrad(x, gamma, beta, ({ x: xt, gamma: g, beta: b, save }) => {
+    const { shifted, residual, rstd } = groupStatistics(xt, groups, eps);
     // y = (shifted - residual) * rstd * gamma + beta = shifted * scale + offset.
     const scale = g != null ? tf.mul(rstd, g) : rstd;
     let offset = tf.neg(tf.mul(residual, scale));
-    if (beta != null) offset = tf.add(offset, args[inputs.length - 1] as tf.Tensor);
+    if (b != null) offset = tf.add(offset, b);
     const value = tf.add(tf.mul(shifted, perChannel(scale)), perChannel(offset)) as tf.Tensor3D;
     save(g != null ? [shifted, residual, rstd, g] : [shifted, residual, rstd]);
 
@@ -135,5 +131,4 @@ export function composedNormalizeGroups(
       });
     return { value, gradFunc };
   });
-  return op(...inputs) as tf.Tensor3D;
 }
