@@ -74,6 +74,14 @@ const common = (backend, mode = 'inference') =>
       ]
     : ['--iterations', q.iterations, '--warmup', '1'];
 
+/** The `bit bench` arguments of one case; backend 'onnx' is the onnx engine. */
+const caseArgs = ({ model, size, batch = 4, mode, backend, extra = [] }) => [
+  ...['--model', model, '--image-size', String(size), '--batch', String(batch), '--mode', mode],
+  ...(backend === 'onnx' ? ['--engine', 'onnx'] : ['--backend', backend]),
+  ...extra,
+  ...common(backend === 'onnx' ? 'wasm' : backend, mode),
+];
+
 const f = (v, d = 2) => (v == null || Number.isNaN(v) ? '—' : v.toFixed(d));
 const pct = (v) => (v == null ? '—' : `${(v * 100).toFixed(0)}%`);
 const mib = (v) => (v == null ? '—' : `${(v / 2 ** 20).toFixed(0)} MiB`);
@@ -90,23 +98,21 @@ if (sections.includes('throughput')) {
   ];
   const rows = [];
   for (const c of cases) {
-    const runs = [...backends.map((b) => ({ label: b, extra: ['--backend', b], backend: b }))];
-    if (hasEngine)
-      runs.push({ label: 'onnx engine', extra: ['--engine', 'onnx'], backend: 'onnx' });
+    const runs = backends.map((b) => ({ label: b, backend: b }));
+    if (hasEngine) runs.push({ label: 'onnx engine', backend: 'onnx' });
     for (const run of runs) {
-      const shared = ['--model', c.model, '--image-size', String(c.size), '--batch', '4'];
-      const inf = bench([...shared, '--mode', 'inference', ...run.extra, ...common(run.backend)]);
+      const at = { model: c.model, size: c.size, backend: run.backend };
+      const inf = bench(caseArgs({ ...at, mode: 'inference' }));
       const train =
         run.backend === 'onnx'
           ? { error: 'inference only' }
-          : bench([
-              ...shared,
-              '--mode',
-              'train',
-              ...(run.backend === 'cpu' ? [] : ['--breakdown']),
-              ...run.extra,
-              ...common(run.backend, 'train'),
-            ]);
+          : bench(
+              caseArgs({
+                ...at,
+                mode: 'train',
+                extra: run.backend === 'cpu' ? [] : ['--breakdown'],
+              }),
+            );
       rows.push({ c, run, inf, train });
     }
   }
@@ -140,106 +146,36 @@ if (sections.includes('ratios')) {
     '| --- | --- | --- | ---: | ---: |',
   ];
   const size = String(q.sizes[0]);
-  const wasmInf = bench([
-    '--model',
-    m,
-    '--image-size',
-    size,
-    '--batch',
-    '4',
-    '--mode',
-    'inference',
-    '--backend',
-    'wasm',
-    ...common('wasm'),
-  ]);
+  const run = (mode, backend, { image = size, batch = 4, extra = [] } = {}) =>
+    bench(caseArgs({ model: m, size: image, batch, mode, backend, extra }));
+  /** A row comparing the images/s of `a` with those of `b`. */
+  const ratioRow = (what, setting, a, b, digits, bar) =>
+    `| ${what} | ${setting} | ${cell(a, (r) => f(r.imagesPerSecond))} vs ${cell(b, (r) => f(r.imagesPerSecond))} images/s | ` +
+    `${!a.error && !b.error ? f(a.imagesPerSecond / b.imagesPerSecond, digits) : '—'} | ${bar} |`;
+  const wasmInf = run('inference', 'wasm');
   lines.push(
     `| wasm inference vs raw wasm conv | ${m} ${size} px batch 4 | ${cell(wasmInf, (r) => `${f(r.achievedGflops, 1)} of ${f(r.rawConvGflops, 1)} GFLOP/s`)} | ${cell(wasmInf, (r) => f(r.convEfficiency, 3))} | 0.8 |`,
   );
-  const wasmTrain = bench([
-    '--model',
-    m,
-    '--image-size',
-    size,
-    '--batch',
-    '4',
-    '--mode',
-    'train',
-    '--backend',
-    'wasm',
-    ...common('wasm', 'train'),
-  ]);
+  const wasmTrain = run('train', 'wasm');
   lines.push(
-    `| wasm training / inference | ${m} ${size} px batch 4 | ${cell(wasmTrain, (r) => f(r.imagesPerSecond))} vs ${cell(wasmInf, (r) => f(r.imagesPerSecond))} images/s | ${!wasmTrain.error && !wasmInf.error ? f(wasmTrain.imagesPerSecond / wasmInf.imagesPerSecond, 3) : '—'} | 0.333 |`,
+    ratioRow('wasm training / inference', `${m} ${size} px batch 4`, wasmTrain, wasmInf, 3, 0.333),
   );
-  const cpuInf = bench([
-    '--model',
-    m,
-    '--image-size',
-    small,
-    '--batch',
-    '2',
-    '--mode',
-    'inference',
-    '--backend',
-    'cpu',
-    ...common('cpu'),
-  ]);
-  const cpuTrain = bench([
-    '--model',
-    m,
-    '--image-size',
-    small,
-    '--batch',
-    '2',
-    '--mode',
-    'train',
-    '--backend',
-    'cpu',
-    ...common('cpu', 'train'),
-  ]);
+  const cpuInf = run('inference', 'cpu', { image: small, batch: 2 });
+  const cpuTrain = run('train', 'cpu', { image: small, batch: 2 });
   lines.push(
-    `| cpu training / inference | ${m} ${small} px batch 2 | ${cell(cpuTrain, (r) => f(r.imagesPerSecond))} vs ${cell(cpuInf, (r) => f(r.imagesPerSecond))} images/s | ${!cpuTrain.error && !cpuInf.error ? f(cpuTrain.imagesPerSecond / cpuInf.imagesPerSecond, 3) : '—'} | 0.167 |`,
+    ratioRow('cpu training / inference', `${m} ${small} px batch 2`, cpuTrain, cpuInf, 3, 0.167),
   );
   if (hasWorkers) {
-    const w = (n) =>
-      bench([
-        '--model',
-        m,
-        '--image-size',
-        size,
-        '--batch',
-        '4',
-        '--mode',
-        'train',
-        '--backend',
-        'wasm',
-        '--workers',
-        String(n),
-        ...common('wasm', 'train'),
-      ]);
-    const one = w(1);
-    const two = w(2);
+    const one = run('train', 'wasm', { extra: ['--workers', '1'] });
+    const two = run('train', 'wasm', { extra: ['--workers', '2'] });
     lines.push(
-      `| training, 2 workers / 1 | ${m} ${size} px batch 4, wasm | ${cell(two, (r) => f(r.imagesPerSecond))} vs ${cell(one, (r) => f(r.imagesPerSecond))} images/s | ${!one.error && !two.error ? f(two.imagesPerSecond / one.imagesPerSecond, 3) : '—'} | 1.6 |`,
+      ratioRow('training, 2 workers / 1', `${m} ${size} px batch 4, wasm`, two, one, 3, 1.6),
     );
   } else lines.push('| training, 2 workers / 1 | — | `bit bench` has no --workers | — | 1.6 |');
   if (hasEngine) {
-    const onnx = bench([
-      '--model',
-      m,
-      '--image-size',
-      size,
-      '--batch',
-      '4',
-      '--mode',
-      'inference',
-      '--engine',
-      'onnx',
-      ...common('wasm'),
-    ]);
+    const onnx = run('inference', 'onnx');
     lines.push(
-      `| ONNX engine / wasm inference | ${m} ${size} px batch 4 | ${cell(onnx, (r) => f(r.imagesPerSecond))} vs ${cell(wasmInf, (r) => f(r.imagesPerSecond))} images/s | ${!onnx.error && !wasmInf.error ? f(onnx.imagesPerSecond / wasmInf.imagesPerSecond, 2) : '—'} | 5 |`,
+      ratioRow('ONNX engine / wasm inference', `${m} ${size} px batch 4`, onnx, wasmInf, 2, 5),
     );
   } else
     lines.push(

@@ -21,6 +21,24 @@ export function engineFlags(
   return { engine, ...(threads !== undefined ? { threads } : {}) };
 }
 
+/**
+ * Refuses `--workers N` (N > 1, given explicitly) with an engine other than tfjs: such an
+ * engine runs its own threads (`--threads`), not replicas of a tfjs model.
+ */
+export function refuseEngineWorkers(
+  engine: EngineChoice,
+  workers: string | undefined,
+  replicas: number,
+  usage: string,
+): void {
+  if (engine.engine !== 'tfjs' && workers !== undefined && replicas > 1) {
+    throw new UsageError(
+      `--workers ${workers}: the ${engine.engine} engine runs its own threads (use --threads)`,
+      usage,
+    );
+  }
+}
+
 /** The options `loadBiT` gets for an engine (the onnxruntime package from BIT_ONNXRUNTIME_PACKAGE). */
 export function engineLoadOptions(choice: EngineChoice): {
   engine: string;

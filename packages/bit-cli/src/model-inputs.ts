@@ -1,12 +1,12 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { disposeModel, getBiTMetadata, isEngineModel, type BiTModel } from '@bit/models/node';
 import { createInferenceWorkers, type InferenceWorkers } from '@bit/train/node';
-import { defaultWorkers, workersFlag } from './args';
+import { defaultWorkers, maxPixelsFlag, numberFlag, workersFlag } from './args';
 import { selectBackend, workerBackend } from './backends';
 import { UsageError } from './errors';
 import { decoderForModel } from './images';
 import { loadInput, requireFiles, type LoadedInput } from './inputs';
-import type { EngineChoice } from './engine';
+import { engineFlags, refuseEngineWorkers } from './engine';
 import { loadModelWithEngine } from './model-flags';
 
 /** A loaded model and its inputs, read one at a time. */
@@ -30,39 +30,40 @@ export async function inferenceWorkers(
   return n > 1 ? createInferenceWorkers(model, { workers: n, ...workerBackend(name) }) : undefined;
 }
 
+/** The parsed values of the flags.ts IMAGE_INFERENCE_FLAGS (strings, as the command line gives them). */
+export interface ImageInferenceValues {
+  model?: string;
+  size?: string;
+  'max-pixels'?: string;
+  backend?: string;
+  engine?: string;
+  threads?: string;
+  workers?: string;
+}
+
 /**
- * The common start of `predict` and `features`: checks `--model` and the inputs (before any model
- * is loaded), selects the backend and loads the model; the inputs are read as they are used, at
+ * The common start of `predict` and `features`, which parses IMAGE_INFERENCE_FLAGS: checks
+ * `--model` and the inputs (before any model is loaded), selects the backend and loads the model; the inputs are read as they are used, at
  * `--size` (else the model's resolution, else 224).
  */
 export async function loadModelAndInputs(
-  flags: {
-    model?: string;
-    backend?: string;
-    size?: number;
-    maxPixels?: number;
-    engine?: EngineChoice;
-    workers?: string;
-  },
+  values: ImageInferenceValues,
   paths: string[],
   usage: string,
 ): Promise<ModelAndInputs> {
-  if (!flags.model) throw new UsageError('--model is required', usage);
+  const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
+  const engine = engineFlags(values, usage);
+  const maxPixels = maxPixelsFlag(values['max-pixels'], usage);
+  if (!values.model) throw new UsageError('--model is required', usage);
   // Default: one replica per core, at most one per input (a lone image gains nothing).
   const replicas =
-    flags.workers === undefined
+    values.workers === undefined
       ? Math.min(defaultWorkers(), Math.max(1, paths.length))
-      : workersFlag(flags.workers, usage);
+      : workersFlag(values.workers, usage);
   await requireFiles(paths, usage);
-  const backend = await selectBackend(flags.backend, usage);
-  const engine = flags.engine ?? { engine: 'tfjs' };
-  if (engine.engine !== 'tfjs' && flags.workers !== undefined && replicas > 1) {
-    throw new UsageError(
-      `--workers ${flags.workers}: the ${engine.engine} engine runs its own threads (use --threads)`,
-      usage,
-    );
-  }
-  const model = await loadModelWithEngine(flags.model, usage, engine);
+  const backend = await selectBackend(values.backend, usage);
+  refuseEngineWorkers(engine, values.workers, replicas, usage);
+  const model = await loadModelWithEngine(values.model, usage, engine);
   let workers: InferenceWorkers | undefined;
   try {
     if (!isEngineModel(model)) workers = await inferenceWorkers(model, replicas, backend);
@@ -70,8 +71,8 @@ export async function loadModelAndInputs(
     await disposeModel(model);
     throw e;
   }
-  const resolution = flags.size ?? getBiTMetadata(model)?.resolution ?? 224;
-  const decoder = decoderForModel(flags.maxPixels);
+  const resolution = size ?? getBiTMetadata(model)?.resolution ?? 224;
+  const decoder = decoderForModel(maxPixels);
   return {
     model,
     resolution,

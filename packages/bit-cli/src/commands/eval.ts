@@ -3,8 +3,7 @@ import { disposeModel, getBiTMetadata, isEngineModel, resolveLabels } from '@bit
 import { evaluate } from '@bit/train';
 import { choiceFlag, maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
 import { selectBackend } from '../backends';
-import { UsageError } from '../errors';
-import { engineFlags } from '../engine';
+import { engineFlags, refuseEngineWorkers } from '../engine';
 import {
   BACKEND_FLAG,
   ENGINE_FLAG,
@@ -69,12 +68,7 @@ export const evalCommand: Command = {
     const batchSize = numberFlag(values.batch, 'batch', usage, { integer: true, min: 1 })!;
     const engine = engineFlags(values, usage);
     const workerCount = workersFlag(values.workers, usage);
-    if (engine.engine !== 'tfjs' && values.workers !== undefined && workerCount > 1) {
-      throw new UsageError(
-        `--workers ${values.workers}: the ${engine.engine} engine runs its own threads (use --threads)`,
-        usage,
-      );
-    }
+    refuseEngineWorkers(engine, values.workers, workerCount, usage);
     await requirePath(values.data!, 'data', usage);
     const backend = await selectBackend(values.backend, usage);
     const model = await loadModelWithEngine(values.model!, usage, engine);

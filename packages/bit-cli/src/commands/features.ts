@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeModel, features } from '@bit/models/node';
-import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
-import { engineFlags } from '../engine';
+import { parseCommandArgs } from '../args';
 import { IMAGE_INFERENCE_FLAGS, JSON_FLAG } from '../flags';
 import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
@@ -27,20 +26,7 @@ export const featuresCommand: Command = {
   flags,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, flags, usage);
-    const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
-    const engine = engineFlags(values, usage);
-    const { model, inputs, workers } = await loadModelAndInputs(
-      {
-        model: values.model,
-        backend: values.backend,
-        engine,
-        workers: values.workers,
-        size,
-        maxPixels: maxPixelsFlag(values['max-pixels'], usage),
-      },
-      positionals,
-      usage,
-    );
+    const { model, inputs, workers } = await loadModelAndInputs(values, positionals, usage);
     try {
       const out: Array<{ input: string; index?: number; values: number[] }> = [];
       const many = workers && {

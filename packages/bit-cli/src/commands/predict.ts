@@ -9,9 +9,8 @@ import {
   predict,
   type Prediction,
 } from '@bit/models/node';
-import { maxPixelsFlag, numberFlag, parseCommandArgs } from '../args';
+import { numberFlag, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
-import { engineFlags } from '../engine';
 import { IMAGE_INFERENCE_FLAGS, JSON_FLAG } from '../flags';
 import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
@@ -62,20 +61,7 @@ export const predictCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, flags, usage);
     const topK = numberFlag(values.top, 'top', usage, { integer: true, min: 1 })!;
     const labels = await labelsFlag(values.labels);
-    const size = numberFlag(values.size, 'size', usage, { integer: true, min: 1 });
-    const engine = engineFlags(values, usage);
-    const { model, inputs, workers } = await loadModelAndInputs(
-      {
-        model: values.model,
-        backend: values.backend,
-        engine,
-        workers: values.workers,
-        size,
-        maxPixels: maxPixelsFlag(values['max-pixels'], usage),
-      },
-      positionals,
-      usage,
-    );
+    const { model, inputs, workers } = await loadModelAndInputs(values, positionals, usage);
     try {
       const classes = headClasses(model);
       if (labels && labels.names.length !== classes) {
