@@ -47,7 +47,22 @@ export function useWasm() {
   return backendReady;
 }
 
-async function scratchLike(upstream, seed) {
+/**
+ * The test split of the downstream classes; with `evalLimit`, that many images strided through
+ * it (every class in a tiny evaluation, not the split's head: the CI versions).
+ */
+export async function downstreamTest(data, evalLimit) {
+  const test = await openSource(data, { split: 'test', classes: TRANSFER.downstreamClasses });
+  if (evalLimit === undefined || evalLimit >= test.size) return test;
+  const stride = test.size / evalLimit;
+  return subsetSource(
+    test,
+    Array.from({ length: evalLimit }, (_, i) => Math.floor(i * stride)),
+  );
+}
+
+/** The upstream architecture He-initialised with `seed` (the scratch arm; seeded, deterministic). */
+export async function scratchLike(upstream, seed) {
   const named = modelWeights(upstream).map((w) => ({ name: w.name, shape: w.checkpointShape }));
   const arch = inferArchitecture(named, upstream.name);
   const model = buildResNetV2({ ...arch, numClasses: 5 }, { kernelInitializer: 'zeros' });
@@ -77,15 +92,7 @@ export async function runPoint(options) {
     examplesPerClass: k,
     seed,
   });
-  let test = await openSource(data, { split: 'test', classes: TRANSFER.downstreamClasses });
-  if (options.evalLimit !== undefined && options.evalLimit < test.size) {
-    // Every class in a tiny evaluation: a stride through the split, not its head.
-    const stride = test.size / options.evalLimit;
-    test = subsetSource(
-      test,
-      Array.from({ length: options.evalLimit }, (_, i) => Math.floor(i * stride)),
-    );
-  }
+  const test = await downstreamTest(data, options.evalLimit);
   const upstream = await loadBiT(options.model ?? TRANSFER.model);
   const start = mode === 'scratch' ? await scratchLike(upstream, seed) : upstream;
   if (start !== upstream) upstream.dispose();

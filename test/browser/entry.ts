@@ -103,6 +103,8 @@ export interface BitTestApi {
   classifyCase(fixture: string): Promise<ClassifyResult>;
   /** Flags of the wasm backend once initialised (simd, threads). */
   wasmFlags(): Promise<{ simd: boolean; threads: boolean }>;
+  /** Whether `navigator.gpu` gives an adapter (WebGPU usable). */
+  webgpuAdapter(): Promise<boolean>;
 }
 
 declare global {
@@ -326,6 +328,10 @@ window.bitTest = {
   labels,
   cacheCase,
   classifyCase,
+  webgpuAdapter: async () => {
+    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+    return gpu !== undefined && (await gpu.requestAdapter()) !== null;
+  },
   wasmFlags: async () => ({
     simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
     threads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),

@@ -240,5 +240,16 @@ describe('options', () => {
     await expect(
       fineTune({ model: tinyBiT(3), train, batchSize: 4, batchSplit: 5 }),
     ).rejects.toThrow(/numMicroBatches/);
+    // A resolution computed from a forgotten await: named, before anything is built.
+    await expect(
+      fineTune({
+        model: tinyBiT(3),
+        train,
+        resolution: { precrop: NaN, crop: undefined as never },
+      }),
+    ).rejects.toThrow(/resolution.precrop must be a positive integer \(pixels\), got NaN/);
+    await expect(
+      fineTune({ model: tinyBiT(3), train, resolution: { precrop: 16, crop: 20 } }),
+    ).rejects.toThrow(/resolution.crop \(20\) must not exceed resolution.precrop \(16\)/);
   });
 });

@@ -56,6 +56,27 @@ function checkSource(name: string, source: DataSource | undefined): void {
   if (source.size <= 0) throw new TrainConfigError(`fineTune: ${name} has no examples`);
 }
 
+function checkResolution(resolution: Resolution): void {
+  if (typeof resolution !== 'object' || resolution === null) {
+    throw new TrainConfigError(
+      `fineTune: resolution must be { precrop, crop } (pixels), got ${String(resolution)}`,
+    );
+  }
+  for (const side of ['precrop', 'crop'] as const) {
+    const v = resolution[side];
+    if (!Number.isInteger(v) || v < 1) {
+      throw new TrainConfigError(
+        `fineTune: resolution.${side} must be a positive integer (pixels), got ${String(v)}`,
+      );
+    }
+  }
+  if (resolution.crop > resolution.precrop) {
+    throw new TrainConfigError(
+      `fineTune: resolution.crop (${resolution.crop}) must not exceed resolution.precrop (${resolution.precrop})`,
+    );
+  }
+}
+
 async function imageSizeOf(
   source: DataSource,
   given: readonly [number, number] | undefined,
@@ -114,6 +135,7 @@ async function resolveSetup(o: FineTuneOptions): Promise<RunSetup> {
       steps: o.steps,
     });
   const resolution = o.resolution ?? { precrop: plan.precrop, crop: plan.crop };
+  checkResolution(resolution);
   const mixup = o.mixup ?? 'auto';
   const mixupAlpha = mixup === 'auto' ? plan.mixupAlpha : mixup;
   if (!(mixupAlpha >= 0) || !Number.isFinite(mixupAlpha)) {
