@@ -274,6 +274,30 @@ describe.skipIf(missing.length > 0)('examples/web in Chromium', () => {
     });
   });
 
+  it('?worker=0&backend=wasm teaches on the page itself and leaks no tensors', async () => {
+    const page = await open('?worker=0&backend=wasm');
+    expect(await byId(page, 'backend').textContent()).toBe('wasm');
+    // Warm the active model's inference caches, then count.
+    await classify(page, png.heldOutTrouser);
+    const before = await page.evaluate(() => window.bitApp.numTensors());
+    await byId(page, 'teach-name-0').fill('trouser');
+    await byId(page, 'teach-name-1').fill('bag');
+    await byId(page, 'teach-files-0').setInputFiles(png.trouser);
+    await byId(page, 'teach-files-1').setInputFiles(png.bag);
+    await byId(page, 'teach-mode').selectOption('head');
+    await byId(page, 'teach-train').click();
+    await until(() => byId(page, 'teach-status').textContent(), TRAIN_TIMEOUT_MS).toBe('done');
+    const detail = (await byId(page, 'teach-detail').textContent()) ?? '';
+    expect(detail).not.toMatch(/in a worker/);
+    expect(await classify(page, png.heldOutBag)).toBe('bag');
+    // The taught model (a 2-class head) replaced the embedded one (a 5-class head): the same
+    // number of tensors once its caches are warm, nothing left from the run.
+    expect(await page.evaluate(() => window.bitApp.numTensors())).toBe(before);
+    expect(await errorsShown(page)).toEqual([]);
+    notes.push(`teach (head-only, wasm, on the page): ${detail}`);
+    await page.close();
+  });
+
   it('logs no console errors on any page', () => {
     expect(consoleErrors).toEqual([]);
     if (!existsSync(SCREENSHOT)) throw new Error('no screenshot was kept');
