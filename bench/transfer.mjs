@@ -3,7 +3,9 @@
  * `npm run bench:transfer`: the whole transfer experiment. Runs every point (bit / scratch /
  * linear x k = 1, 2, 5, 10, 25 x seeds 0-2) as `bench/transfer-point` processes, `--jobs` at a
  * time (default: the number of cores; each wasm process uses one), then writes
- * bench/results/transfer.json and bench/results/transfer.svg. Points already in transfer.json
+ * bench/results/transfer.json and bench/results/transfer.svg, with the summary of
+ * bench/results/transfer-probe.json (`bench/transfer-probe`, which `npm run bench:transfer` runs
+ * first) in the JSON and its pixel baseline in the plot. Points already in transfer.json
  * with the same settings are kept (`--fresh` reruns all), so an interrupted run resumes.
  *   node bench/transfer.mjs [--jobs N] [--fresh] [--modes bit,scratch,linear]
  */
@@ -56,6 +58,8 @@ function write() {
       a.mode.localeCompare(b.mode) || a.examplesPerClass - b.examplesPerClass || a.seed - b.seed,
   );
   const upstreamPath = join(resultsDir, 'upstream.json');
+  const probePath = join(resultsDir, 'transfer-probe.json');
+  const probe = existsSync(probePath) ? JSON.parse(readFileSync(probePath, 'utf8')) : null;
   const doc = {
     description:
       'Few-shot transfer: Fashion-MNIST classes 5-9 (held out from pre-training), k examples per class, evaluated on the whole test split of those classes (5000 images)',
@@ -63,11 +67,18 @@ function write() {
     points,
     summary: summarise(points),
     upstream: existsSync(upstreamPath) ? JSON.parse(readFileSync(upstreamPath, 'utf8')) : null,
+    // bench/transfer-probe: nearest-class-mean top-1 with no training (mean over its seeds).
+    probe: probe && { seeds: probe.seeds, evalCount: probe.evalCount, summary: probe.summary },
   };
   const tmp = `${jsonPath}.tmp-${process.pid}`;
   writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`);
   renameSync(tmp, jsonPath);
-  if (points.length) writeFileSync(join(resultsDir, 'transfer.svg'), transferSvg(points));
+  const reference = probe?.summary?.pixels && {
+    label: `pixels, nearest class mean, no training (${probe.seeds.length} seeds)`,
+    values: probe.summary.pixels,
+  };
+  if (points.length)
+    writeFileSync(join(resultsDir, 'transfer.svg'), transferSvg(points, { reference }));
 }
 
 const point = join(here, 'transfer-point');

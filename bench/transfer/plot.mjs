@@ -4,9 +4,9 @@
  */
 const COLORS = { bit: '#d62728', scratch: '#1f77b4', linear: '#2ca02c' };
 const NAMES = {
-  bit: 'BiT (upstream model, fine-tuned)',
+  bit: 'BiT, fine-tuned',
   scratch: 'from scratch',
-  linear: 'BiT linear (frozen features)',
+  linear: 'BiT, linear (frozen features)',
 };
 
 function summarise(points) {
@@ -36,10 +36,14 @@ function summarise(points) {
 /** Mean, min and max top-1 per arm and k. */
 export { summarise };
 
-/** Renders `points` ({ mode, examplesPerClass, seed, top1 }) as an SVG document. */
+/**
+ * Renders `points` ({ mode, examplesPerClass, seed, top1 }) as an SVG document. `reference`
+ * ({ label, values: [{ k, mean }] }), when given, is drawn as a dashed grey line (the probe's
+ * nearest-class-mean on pixels: what no training at all gives).
+ */
 export function transferSvg(
   points,
-  { title = 'Few-shot transfer on Fashion-MNIST classes 5-9' } = {},
+  { title = 'Few-shot transfer on Fashion-MNIST classes 5-9', reference } = {},
 ) {
   const W = 640;
   const H = 420;
@@ -52,8 +56,10 @@ export function transferSvg(
     m.left +
     ((Math.log(k) - Math.log(kMin)) / (Math.log(kMax) - Math.log(kMin) || 1)) *
       (W - m.left - m.right);
-  const lo = Math.max(0, Math.floor(Math.min(...points.map((p) => p.top1)) * 10) / 10);
-  const hi = Math.min(1, Math.ceil(Math.max(...points.map((p) => p.top1)) * 10) / 10);
+  const refValues = (reference?.values ?? []).filter((r) => ks.includes(r.k));
+  const all = [...points.map((p) => p.top1), ...refValues.map((r) => r.mean)];
+  const lo = Math.max(0, Math.floor(Math.min(...all) * 10) / 10);
+  const hi = Math.min(1, Math.ceil(Math.max(...all) * 10) / 10);
   const y = (v) => m.top + (1 - (v - lo) / (hi - lo || 1)) * (H - m.top - m.bottom);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
@@ -102,10 +108,17 @@ export function transferSvg(
       `<line x1="${legendX}" x2="${legendX + 22}" y1="${legendY}" y2="${legendY}" stroke="${color}" stroke-width="3"/>`,
       `<text x="${legendX + 28}" y="${legendY}" dominant-baseline="middle">${NAMES[mode]}</text>`,
     );
-    legendX += 200;
+    legendX += 28 + NAMES[mode].length * 6.5 + 30;
+  }
+  if (refValues.length > 0) {
+    parts.push(
+      `<polyline points="${refValues.map((r) => `${x(r.k).toFixed(1)},${y(r.mean).toFixed(1)}`).join(' ')}" fill="none" stroke="#777" stroke-width="1.5" stroke-dasharray="5 4"/>`,
+      `<line x1="${m.left}" x2="${m.left + 22}" y1="${legendY + 20}" y2="${legendY + 20}" stroke="#777" stroke-width="1.5" stroke-dasharray="5 4"/>`,
+      `<text x="${m.left + 28}" y="${legendY + 20}" dominant-baseline="middle">${reference.label}</text>`,
+    );
   }
   parts.push(
-    `<text x="${W - m.right}" y="${H - 8}" text-anchor="end" font-size="10" fill="#666">lines: mean over seeds; bands: min-max</text>`,
+    `<text x="${W - m.right}" y="${m.top - 6}" text-anchor="end" font-size="10" fill="#666">lines: mean over seeds; bands: min-max</text>`,
     '</svg>',
   );
   return `${parts.join('\n')}\n`;
