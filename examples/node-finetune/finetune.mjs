@@ -70,7 +70,8 @@ const result = await fineTune({
   resolution: { precrop: Math.round((crop * 9) / 8), crop },
   callbacks: {
     onStepEnd: (m) => {
-      if (m.step % 10 === 0) console.log(`step ${m.step}: loss ${m.loss.toFixed(4)}, lr ${m.lr.toPrecision(3)}`);
+      if (m.step % 10 === 0)
+        console.log(`step ${m.step}: loss ${m.loss.toFixed(4)}, lr ${m.lr.toPrecision(3)}`);
     },
   },
 });
