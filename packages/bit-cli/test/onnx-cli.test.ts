@@ -54,6 +54,40 @@ describe('bit convert to ONNX', () => {
     r = bit(['convert', join(features, 'weights.npz'), '--out', out, '--format', 'onnx']);
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(out)).toBe(true);
+    expect(existsSync(`${out}.data`)).toBe(false); // small models: one file
+  });
+
+  it('--external-data writes <out>.data; predict --engine onnx reads it; not for npz/tfjs', () => {
+    const out = join(work, 'external.onnx');
+    let r = bit(['convert', join(tiny, 'weights.npz'), '--out', out, '--external-data', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ format: 'onnx', externalData: `${out}.data` });
+    expect(r.stderr).toMatch(/wrote .*external\.onnx and .*external\.onnx\.data/);
+    r = bit([
+      'predict',
+      join(tiny, 'input.npy'),
+      '--logits',
+      '--json',
+      '--model',
+      out,
+      '--engine',
+      'onnx',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const logits = (JSON.parse(r.stdout).predictions as Array<{ logits: number[] }>).flatMap(
+      (p) => p.logits,
+    );
+    expect(relL2(logits, expectedLogits(tiny))).toBeLessThan(1e-4);
+    r = bit([
+      'convert',
+      join(tiny, 'weights.npz'),
+      '--out',
+      join(work, 'x.npz'),
+      '--external-data',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--external-data applies to \.onnx output only/);
+    expect(r.stderr).not.toMatch(STACK);
   });
 });
 

@@ -90,10 +90,18 @@ export {
   ONNX_LOGITS,
   ONNX_PRELOGITS,
   ONNX_METADATA_KEYS,
+  ONNX_EXTERNAL_ALIGNMENT,
+  ONNX_EXTERNAL_DATA_AUTO_BYTES,
   type BuildOnnxOptions,
   type OnnxExportMetadata,
+  type OnnxExternalDataSink,
 } from './formats/onnx/export';
-export { readOnnxHeader, type OnnxHeader } from './formats/onnx/proto';
+export {
+  readOnnxHeader,
+  readOnnxExternalLocations,
+  type OnnxHeader,
+  type OnnxExternalLocation,
+} from './formats/onnx/proto';
 export {
   isEngineModel,
   disposeModel,

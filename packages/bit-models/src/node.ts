@@ -30,7 +30,13 @@ export {
   type RunFolderModel,
 } from './node/run-folder';
 export { embeddedAssetPath, packageRoot } from './node/embedded';
-export { saveBiT, saveOnnx, type SaveBiTOptions } from './node/save';
+export {
+  saveBiT,
+  saveOnnx,
+  saveOnnxWithExternalData,
+  defaultOnnxExternalData,
+  type SaveBiTOptions,
+} from './node/save';
 export {
   OnnxBiTModel,
   OnnxRuntimeMissingError,

@@ -4,7 +4,7 @@
  * to < 1e-4 relative L2; dynamic batch and size; headless models; the root-pool trap
  * (onnxruntime folds a zero Pad into the MaxPool after it, whose padding is -inf); typed errors.
  */
-import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -24,6 +24,7 @@ import {
   CheckpointFormatError,
   predict,
   readOnnxHeader,
+  readOnnxExternalLocations,
   saveBiT,
   writeNpzFile,
   EMBEDDED_MODEL,
@@ -253,6 +254,60 @@ describe('the onnx engine behind the library API', () => {
     const fromModel = await loadOnnx(tfjs as never);
     expect(fromModel.metadata.architecture).toEqual(onnx.metadata.architecture);
     await fromModel.dispose();
+  });
+});
+
+describe('external data (models over 2 GiB)', () => {
+  it('saveBiT(..., { externalData: true }) writes <path>.data; plain onnxruntime and loadOnnx give the inline logits', async () => {
+    const arch = { units: [1, 1, 1, 1] as const, width: 0.5, numClasses: 4 };
+    const weights = randomWeights(arch, 5, false);
+    const dir = join(work, 'external');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(dir);
+    const file = join(dir, 'w.npz');
+    await writeNpzFile(
+      file,
+      [...weights].map(([n, w]) => ({ name: n, shape: w.shape, data: w.data as Float32Array })),
+    );
+    const model = await loadBiT(file);
+    const inline = await exportOnnx(model);
+    const out = join(dir, 'model.onnx');
+    await saveBiT(model, out, { externalData: true });
+    const params = model.countParams();
+    model.dispose();
+
+    // Two files, nothing temporary left; the weights are in the data file, 4096-aligned.
+    expect((await readdir(dir)).sort()).toEqual(['model.onnx', 'model.onnx.data', 'w.npz']);
+    const modelBytes = new Uint8Array(await readFile(out));
+    const dataSize = (await stat(`${out}.data`)).size;
+    expect(modelBytes.length).toBeLessThan(64 * 1024);
+    expect(dataSize).toBeGreaterThanOrEqual(params * 4);
+    expect(readOnnxExternalLocations(modelBytes)).toEqual(['model.onnx.data']);
+    expect(readOnnxExternalLocations(inline)).toEqual([]);
+    expect(readOnnxHeader(modelBytes)!.metadata).toEqual(readOnnxHeader(inline)!.metadata);
+
+    const x = {
+      shape: [2, 40, 36, 3] as const,
+      data: Float32Array.from({ length: 2 * 40 * 36 * 3 }, (_, i) => ((i * 7919) % 1000) / 1000),
+    };
+    const expected = await plainRun(inline, x);
+    // An independent reader: onnxruntime on the path, resolving the data file itself.
+    const session = await ort.InferenceSession.create(out);
+    const fromPath = await session.run({ image: new ort.Tensor('float32', x.data, [...x.shape]) });
+    await session.release();
+    expect(Array.from(fromPath.logits.data as Float32Array)).toEqual(
+      Array.from(expected.logits.data),
+    );
+    const engine = await loadOnnx(out, { threads: 1 });
+    const r = await engine.run(x.data, x.shape);
+    await engine.dispose();
+    expect(Array.from(r.data)).toEqual(Array.from(expected.logits.data));
+
+    // A missing data file is a typed error naming it.
+    await rm(`${out}.data`);
+    await expect(loadOnnx(out)).rejects.toThrow(
+      /model\.onnx.*external data file model\.onnx\.data cannot be read/,
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import { saveBiT } from '@bit/models/node';
+import { defaultOnnxExternalData, saveBiT } from '@bit/models/node';
 import { choiceFlag, parseCommandArgs } from '../args';
 import { selectBackend } from '../backends';
 import { UsageError } from '../errors';
@@ -10,7 +10,7 @@ import { exists } from '../paths';
 import type { Command } from './types';
 
 const usage =
-  'bit convert <checkpoint | --model name|file|run folder> --out <path> [--format tfjs|npz|onnx] [--dtype float32|float16] [--compress] [--force] [--json]';
+  'bit convert <checkpoint | --model name|file|run folder> --out <path> [--format tfjs|npz|onnx] [--dtype float32|float16] [--compress] [--external-data] [--force] [--json]';
 
 const FORMATS = ['tfjs', 'npz', 'onnx'] as const;
 const DTYPES = ['float32', 'float16'] as const;
@@ -42,6 +42,12 @@ const flags = {
     description: 'weight dtype',
   },
   compress: { type: 'boolean', default: false, description: 'deflate the .npz members (npz only)' },
+  'external-data': {
+    type: 'boolean',
+    description:
+      'onnx: write the weights to <out>.data beside the model (ONNX external data; models over 2 GiB need it)',
+    defaultText: 'when the weights exceed 1 GiB',
+  },
   force: { type: 'boolean', default: false, description: 'replace --out when it exists' },
   json: JSON_FLAG,
 } as const;
@@ -104,6 +110,9 @@ export const convertCommand: Command = {
     if (values.compress && format !== 'npz') {
       throw new UsageError('--compress applies to .npz output only', usage);
     }
+    if (values['external-data'] !== undefined && format !== 'onnx') {
+      throw new UsageError('--external-data applies to .onnx output only', usage);
+    }
     if (format === 'onnx' && dtype !== 'float32') {
       throw new UsageError('--format onnx writes float32 weights only; drop --dtype', usage);
     }
@@ -117,9 +126,19 @@ export const convertCommand: Command = {
       values.model !== undefined ? '--model' : '<checkpoint>',
     );
     try {
-      await saveBiT(model, out, { format, dtype, compress: values.compress });
-      log(`wrote ${out} (${format}, ${dtype})`);
-      if (values.json) printJson({ out, format, dtype, parameters: model.countParams() });
+      const externalData =
+        format === 'onnx' ? (values['external-data'] ?? defaultOnnxExternalData(model)) : false;
+      await saveBiT(model, out, { format, dtype, compress: values.compress, externalData });
+      log(`wrote ${out}${externalData ? ` and ${out}.data` : ''} (${format}, ${dtype})`);
+      if (values.json) {
+        printJson({
+          out,
+          format,
+          dtype,
+          parameters: model.countParams(),
+          ...(externalData ? { externalData: `${out}.data` } : {}),
+        });
+      }
     } finally {
       model.dispose();
     }

@@ -1,6 +1,7 @@
 /**
  * Node-only: a ByteSink that writes a file atomically. Export it from src/node.ts only.
  */
+import { writeSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { ByteSink } from './byte-source';
@@ -41,6 +42,17 @@ export class FileSink implements ByteSink {
       const { bytesWritten } = await handle.write(chunk, done, chunk.length - done);
       done += bytesWritten;
     }
+  }
+
+  /**
+   * Appends `chunk` synchronously (for producers that cannot wait, such as the ONNX exporter's
+   * external data: nothing is kept in memory after the call).
+   */
+  writeSync(chunk: Uint8Array): void {
+    const handle = this.handle;
+    if (handle === undefined) throw new Error(`FileSink "${this.path}": write after close`);
+    let done = 0;
+    while (done < chunk.length) done += writeSync(handle.fd, chunk, done, chunk.length - done);
   }
 
   /** Flushes, closes and renames the temporary file onto `path`. */

@@ -4,6 +4,7 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { classify, type ClassifyInput, type ClassifyOptions } from '../api/classify';
@@ -28,6 +29,7 @@ import {
   ONNX_METADATA_KEYS,
   ONNX_PRELOGITS,
 } from '../formats/onnx/export';
+import { readOnnxExternalLocations } from '../formats/onnx/proto';
 import { readOnnxHeader } from '../formats/onnx/proto';
 
 /** The package the `onnx` engine imports, and how to install it. */
@@ -130,7 +132,11 @@ export class OnnxBiTModel implements BiTEngineModel {
    */
   static async create(
     bytes: Uint8Array,
-    options: OnnxEngineOptions & { name?: string } = {},
+    options: OnnxEngineOptions & {
+      name?: string;
+      /** The external data files the model refers to (`location` and contents). */
+      externalData?: ReadonlyArray<{ path: string; data: Uint8Array }>;
+    } = {},
   ): Promise<OnnxBiTModel> {
     const name = options.name ?? 'model.onnx';
     const metadata = onnxMetadata(bytes, name);
@@ -145,6 +151,7 @@ export class OnnxBiTModel implements BiTEngineModel {
         executionProviders: ['cpu'],
         intraOpNumThreads: threads,
         extra: { session: { intra_op: { allow_spinning: options.spin ? '1' : '0' } } },
+        ...(options.externalData?.length ? { externalData: options.externalData } : {}),
       });
     } catch (error) {
       throw new CheckpointFormatError(
@@ -268,7 +275,25 @@ export async function loadOnnx(
     const path =
       source instanceof URL || source.startsWith('file:') ? fileURLToPath(source) : source;
     const bytes = new Uint8Array(await readFile(path));
-    return OnnxBiTModel.create(bytes, { ...options, name: baseName(path) });
+    // External data files beside the model (`saveBiT(..., { externalData: true })`, other
+    // exporters' `location`s), handed to onnxruntime with the bytes.
+    const externalData = await Promise.all(
+      (readOnnxExternalLocations(bytes) ?? []).map(async (location) => {
+        const file = join(dirname(path), location);
+        try {
+          return { path: location, data: new Uint8Array(await readFile(file)) };
+        } catch (error) {
+          throw new CheckpointFormatError(
+            'not-a-checkpoint',
+            baseName(path),
+            undefined,
+            `its external data file ${location} cannot be read: ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
+      }),
+    );
+    return OnnxBiTModel.create(bytes, { ...options, name: baseName(path), externalData });
   }
   return OnnxBiTModel.create(await exportOnnx(source), options);
 }

@@ -1,8 +1,10 @@
+import { basename } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { exportNpz } from '../api/export';
 import { exportOnnx } from '../api/export-onnx';
 import { saveTfjs } from '../formats/tfjs/index';
 import { fileSystemHandler } from '../formats/tfjs/node';
+import { ONNX_EXTERNAL_DATA_AUTO_BYTES } from '../formats/onnx/export';
 import { FileSink } from '../io/node';
 
 /** Options of {@link saveBiT}. */
@@ -16,6 +18,16 @@ export interface SaveBiTOptions {
   dtype?: 'float32' | 'float16';
   /** Deflate .npz members. */
   compress?: boolean;
+  /**
+   * ONNX: write the weights to `<path>.data` beside the model (ONNX external data), as models
+   * over 2 GiB must. Default: when the weights exceed 1 GiB (R152x2 and up).
+   */
+  externalData?: boolean;
+}
+
+/** Whether `saveBiT(model, 'x.onnx')` writes external data by default: weights over 1 GiB. */
+export function defaultOnnxExternalData(model: tfl.LayersModel): boolean {
+  return model.countParams() * 4 > ONNX_EXTERNAL_DATA_AUTO_BYTES;
 }
 
 /**
@@ -33,7 +45,9 @@ export async function saveBiT(
     if (options.dtype === 'float16') {
       throw new RangeError('saveBiT: ONNX export writes float32 weights only');
     }
-    await saveOnnx(await exportOnnx(model), path);
+    const external = options.externalData ?? defaultOnnxExternalData(model);
+    if (external) await saveOnnxWithExternalData(model, path);
+    else await saveOnnx(await exportOnnx(model), path);
   } else if (format === 'npz') {
     await exportNpz(model, await FileSink.create(path), options);
   } else {
@@ -51,4 +65,29 @@ export async function saveOnnx(bytes: Uint8Array, path: string): Promise<void> {
     throw error;
   }
   await sink.close();
+}
+
+/**
+ * Exports `model` to ONNX with its weights in `<path>.data` (ONNX external data, 4096-byte
+ * aligned; the model file records each initializer's offset and length). Both files are written
+ * to temporary files; the data is renamed into place first, then the model, so a model file
+ * never points at missing data.
+ */
+export async function saveOnnxWithExternalData(
+  model: tfl.LayersModel,
+  path: string,
+): Promise<void> {
+  const dataPath = `${path}.data`;
+  const data = await FileSink.create(dataPath);
+  let bytes: Uint8Array;
+  try {
+    bytes = await exportOnnx(model, {
+      externalData: { location: basename(dataPath), write: (chunk) => data.writeSync(chunk) },
+    });
+  } catch (error) {
+    await data.abort();
+    throw error;
+  }
+  await data.close();
+  await saveOnnx(bytes, path);
 }

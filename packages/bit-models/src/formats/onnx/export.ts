@@ -11,7 +11,13 @@ import {
 import { FINAL_NORM, HEAD, ROOT_CONV, unitPrefix } from '../../architecture/names';
 import type { NamedArray } from '../../checkpoint/weights';
 import { BitModelsError } from '../../errors';
-import { encodeOnnxModel, type OnnxNode, type OnnxTensor, type AttributeValue } from './proto';
+import {
+  encodeOnnxModel,
+  tensorBytes,
+  type AttributeValue,
+  type OnnxNode,
+  type OnnxTensor,
+} from './proto';
 
 /** ONNX opset the exporter targets (onnxruntime supports it everywhere). */
 export const ONNX_OPSET = 17;
@@ -56,30 +62,71 @@ export interface OnnxExportMetadata {
  */
 export type RootPoolStyle = 'shifted' | 'zero-pad';
 
+/**
+ * External data (ONNX's way past protobuf's 2 GiB): initializers of at least `threshold` bytes
+ * are not written into the model but handed to `write`, one after another, each starting at a
+ * multiple of {@link ONNX_EXTERNAL_ALIGNMENT} bytes of the data file (`write` also gets the
+ * zero padding before it); the model records `location`, offset and length for each.
+ */
+export interface OnnxExternalDataSink {
+  /** The data file's name relative to the model file, e.g. `model.onnx.data`. */
+  readonly location: string;
+  /** Receives the data file's bytes in order. */
+  write(bytes: Uint8Array): void;
+  /** Smallest initializer (bytes) written externally (default 1024, as onnx's own converter). */
+  readonly threshold?: number;
+}
+
+/** Offsets in an external data file are multiples of this (a page, so loaders can map them). */
+export const ONNX_EXTERNAL_ALIGNMENT = 4096;
+
 /** Options of {@link buildOnnx}. */
 export interface BuildOnnxOptions extends OnnxExportMetadata {
+  /** Write the large initializers to an external data file (see {@link OnnxExternalDataSink}). */
+  externalData?: OnnxExternalDataSink;
   /** @internal */
   rootPool?: RootPoolStyle;
   /** Producer version string (default the package's). */
   producerVersion?: string;
 }
 
-/** Largest model a single protobuf can hold (2 GiB); bigger ones would need external data. */
+/** Largest model a single protobuf can hold (2 GiB); bigger ones need external data. */
 const PROTOBUF_LIMIT = 2 ** 31 - 1;
+/** Weights above which `saveBiT(model, 'x.onnx')` writes external data unless told otherwise. */
+export const ONNX_EXTERNAL_DATA_AUTO_BYTES = 2 ** 30;
 
 class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxTensor[] = [];
   private bytes = 0;
+  private externalBytes = 0;
   private count = 0;
 
-  constructor(private readonly limitName: string) {}
+  constructor(
+    private readonly limitName: string,
+    private readonly external?: OnnxExternalDataSink,
+  ) {}
 
   tensor(name: string, dims: readonly number[], data: Float32Array | BigInt64Array): string {
+    const ext = this.external;
+    if (ext && data.byteLength >= (ext.threshold ?? 1024)) {
+      const offset =
+        Math.ceil(this.externalBytes / ONNX_EXTERNAL_ALIGNMENT) * ONNX_EXTERNAL_ALIGNMENT;
+      if (offset > this.externalBytes) ext.write(new Uint8Array(offset - this.externalBytes));
+      ext.write(tensorBytes(data));
+      this.externalBytes = offset + data.byteLength;
+      this.initializers.push({
+        name,
+        dims,
+        data: data instanceof Float32Array ? new Float32Array(0) : new BigInt64Array(0),
+        external: { location: ext.location, offset, length: data.byteLength },
+      });
+      return name;
+    }
     this.bytes += data.byteLength;
     if (this.bytes > PROTOBUF_LIMIT - 16 * 1024 * 1024) {
       throw new OnnxExportError(
-        `${this.limitName}: the weights exceed the 2 GiB a single ONNX protobuf can hold (external data is not written); export a smaller model or use npz/tfjs`,
+        `${this.limitName}: the weights exceed the 2 GiB a single ONNX protobuf can hold; write them as external data (saveBiT / bit convert do so by themselves above ${ONNX_EXTERNAL_DATA_AUTO_BYTES / 2 ** 30} GiB) or use npz/tfjs`,
       );
     }
     this.initializers.push({ name, dims, data });
@@ -150,7 +197,7 @@ export function buildOnnx(
   options: BuildOnnxOptions = {},
 ): Uint8Array {
   const arch = validateArchitecture(architecture);
-  const g = new GraphBuilder(options.name ?? 'model');
+  const g = new GraphBuilder(options.name ?? 'model', options.externalData);
   const one = g.scalar('const/one', 1);
   const two = g.scalar('const/two', 2);
   const gnShape = g.ints('const/gn_shape', [0, 32, -1]);

@@ -22,11 +22,23 @@ export interface OnnxNode {
   readonly attributes?: Readonly<Record<string, AttributeValue>>;
 }
 
-/** An initializer: float32 data (raw, little-endian) or int64 values. */
+/** Where an external initializer's bytes are: a file beside the model, at `offset`. */
+export interface OnnxExternalLocation {
+  /** File name relative to the model's folder (ONNX's `location`). */
+  readonly location: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * An initializer: float32 data (raw, little-endian) or int64 values, written inline; or, with
+ * `external`, only its name, type and dims, its bytes being in the external data file.
+ */
 export interface OnnxTensor {
   readonly name: string;
   readonly dims: readonly number[];
   readonly data: Float32Array | BigInt64Array;
+  readonly external?: OnnxExternalLocation;
 }
 
 /** A graph input or output: float32 tensor whose dims are numbers or symbolic names. */
@@ -61,12 +73,32 @@ function littleEndianBytes(data: Float32Array | BigInt64Array): Uint8Array {
   return out;
 }
 
+/** TensorProto.DataLocation.EXTERNAL. */
+const DATA_LOCATION_EXTERNAL = 1;
+
 function tensorProto(t: OnnxTensor): ProtoWriter {
   const w = new ProtoWriter().packedInts(1, t.dims);
   w.int(2, t.data instanceof Float32Array ? DataType.FLOAT : DataType.INT64);
   w.string(8, t.name);
-  w.bytes(9, littleEndianBytes(t.data));
+  if (t.external) {
+    const entries: Array<[string, string]> = [
+      ['location', t.external.location],
+      ['offset', String(t.external.offset)],
+      ['length', String(t.external.length)],
+    ];
+    for (const [key, value] of entries) {
+      w.message(13, new ProtoWriter().string(1, key).string(2, value));
+    }
+    w.int(14, DATA_LOCATION_EXTERNAL);
+  } else {
+    w.bytes(9, littleEndianBytes(t.data));
+  }
   return w;
+}
+
+/** The little-endian bytes of an initializer's data (what raw_data or the external file holds). */
+export function tensorBytes(data: Float32Array | BigInt64Array): Uint8Array {
+  return littleEndianBytes(data);
 }
 
 function valueInfo(v: OnnxValueInfo): ProtoWriter {
@@ -201,4 +233,37 @@ export function readOnnxHeader(bytes: Uint8Array): OnnxHeader | null {
   }
   if (irVersion === 0 || !hasGraph) return null;
   return { irVersion, producer, hasGraph, metadata };
+}
+
+/**
+ * The external data files a ModelProto's initializers refer to (their `location`s, each once,
+ * in order of first use); empty when every initializer is inline. Null when the bytes are no
+ * ModelProto.
+ */
+export function readOnnxExternalLocations(bytes: Uint8Array): string[] | null {
+  const fields = topLevelFields(bytes);
+  if (!fields) return null;
+  const decoder = new TextDecoder();
+  const locations: string[] = [];
+  for (const f of fields) {
+    if (f.field !== 7 || !f.bytes) continue;
+    const graph = topLevelFields(f.bytes);
+    if (!graph) return null;
+    for (const g of graph) {
+      if (g.field !== 5 || !g.bytes) continue;
+      const tensor = topLevelFields(g.bytes);
+      if (!tensor) return null;
+      for (const t of tensor) {
+        if (t.field !== 13 || !t.bytes) continue;
+        const entry = topLevelFields(t.bytes);
+        const key = entry?.find((e) => e.field === 1)?.bytes;
+        const value = entry?.find((e) => e.field === 2)?.bytes;
+        if (key && value && decoder.decode(key) === 'location') {
+          const location = decoder.decode(value);
+          if (!locations.includes(location)) locations.push(location);
+        }
+      }
+    }
+  }
+  return locations;
 }
