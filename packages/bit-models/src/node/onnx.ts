@@ -68,7 +68,9 @@ interface OrtSession {
   release(): Promise<void>;
 }
 interface OrtModule {
-  InferenceSession: { create(bytes: Uint8Array, options?: object): Promise<OrtSession> };
+  InferenceSession: {
+    create(model: Uint8Array | string, options?: object): Promise<OrtSession>;
+  };
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
 }
 
@@ -134,8 +136,11 @@ export class OnnxBiTModel implements BiTEngineModel {
     bytes: Uint8Array,
     options: OnnxEngineOptions & {
       name?: string;
-      /** The external data files the model refers to (`location` and contents). */
-      externalData?: ReadonlyArray<{ path: string; data: Uint8Array }>;
+      /**
+       * The model's file, for onnxruntime to open itself (models with external data: it then
+       * reads the data files beside it); `bytes` still give the metadata.
+       */
+      modelPath?: string;
     } = {},
   ): Promise<OnnxBiTModel> {
     const name = options.name ?? 'model.onnx';
@@ -147,11 +152,10 @@ export class OnnxBiTModel implements BiTEngineModel {
     const ort = await loadOnnxRuntime(options.onnxruntime);
     let session: OrtSession;
     try {
-      session = await ort.InferenceSession.create(bytes, {
+      session = await ort.InferenceSession.create(options.modelPath ?? bytes, {
         executionProviders: ['cpu'],
         intraOpNumThreads: threads,
         extra: { session: { intra_op: { allow_spinning: options.spin ? '1' : '0' } } },
-        ...(options.externalData?.length ? { externalData: options.externalData } : {}),
       });
     } catch (error) {
       throw new CheckpointFormatError(
@@ -276,24 +280,28 @@ export async function loadOnnx(
       source instanceof URL || source.startsWith('file:') ? fileURLToPath(source) : source;
     const bytes = new Uint8Array(await readFile(path));
     // External data files beside the model (`saveBiT(..., { externalData: true })`, other
-    // exporters' `location`s), handed to onnxruntime with the bytes.
-    const externalData = await Promise.all(
-      (readOnnxExternalLocations(bytes) ?? []).map(async (location) => {
-        const file = join(dirname(path), location);
-        try {
-          return { path: location, data: new Uint8Array(await readFile(file)) };
-        } catch (error) {
-          throw new CheckpointFormatError(
-            'not-a-checkpoint',
-            baseName(path),
-            undefined,
-            `its external data file ${location} cannot be read: ${(error as Error).message}`,
-            { cause: error },
-          );
-        }
-      }),
-    );
-    return OnnxBiTModel.create(bytes, { ...options, name: baseName(path), externalData });
+    // exporters' `location`s): checked here, then onnxruntime opens the model by its path and
+    // reads them itself (they may exceed what one Node buffer can hold).
+    const locations = readOnnxExternalLocations(bytes) ?? [];
+    for (const location of locations) {
+      const file = join(dirname(path), location);
+      const opened = await open(file, 'r').catch((error: Error) => error);
+      if (opened instanceof Error) {
+        throw new CheckpointFormatError(
+          'not-a-checkpoint',
+          baseName(path),
+          undefined,
+          `its external data file ${location} cannot be read: ${opened.message}`,
+          { cause: opened },
+        );
+      }
+      await opened.close();
+    }
+    return OnnxBiTModel.create(bytes, {
+      ...options,
+      name: baseName(path),
+      ...(locations.length > 0 ? { modelPath: path } : {}),
+    });
   }
   return OnnxBiTModel.create(await exportOnnx(source), options);
 }
