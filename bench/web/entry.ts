@@ -7,9 +7,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { fromArrays } from '@bit/data';
-import { buildResNetV2, type BiTArchitecture } from '@bit/models';
+import { buildResNetV2, exportOnnx, type BiTArchitecture } from '@bit/models';
 import { fineTune, heInitialize } from '@bit/train';
 import { OPTIONAL_BACKENDS } from 'bit-test:optional-backends';
+import type * as Ort from 'onnxruntime-web';
+
+/** The pseudo-backend that runs the ONNX export in onnxruntime-web (wasm SIMD + threads). */
+export const ORT_WEB = 'onnxruntime-web';
 
 export interface BenchCase {
   backend: string;
@@ -54,7 +58,58 @@ declare global {
 
 setWasmPaths(`${location.origin}/wasm/`);
 
+/** Times `once` (`batch` images a call) after one warm-up call, for the budget (at least 1). */
+async function timeCalls(once: () => Promise<void>, batch: number, budgetSeconds: number) {
+  let t0 = performance.now();
+  await once();
+  const warmupSeconds = (performance.now() - t0) / 1000;
+  let timed = 0;
+  t0 = performance.now();
+  while (timed < 3 || (performance.now() - t0) / 1000 < Math.min(budgetSeconds, 10)) {
+    await once();
+    timed++;
+    if ((performance.now() - t0) / 1000 > budgetSeconds) break;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { imagesPerSecond: (timed * batch) / seconds, warmupSeconds, timed };
+}
+
+/**
+ * Inference in onnxruntime-web's wasm backend (SIMD, threads when cross-origin isolated): the
+ * He-initialised model exported with `exportOnnx` in this page, run on a random NHWC batch.
+ * onnxruntime-web is loaded from /ort/ (served from its dist/, not bundled).
+ */
+async function runOrt(c: BenchCase, budgetSeconds: number): Promise<BenchResult> {
+  if (c.task !== 'inference') throw new Error('onnxruntime-web: inference only');
+  const url = `${location.origin}/ort/ort.wasm.min.mjs`;
+  const ort = (await import(/* @vite-ignore */ url)) as typeof Ort;
+  ort.env.wasm.wasmPaths = `${location.origin}/ort/`;
+  ort.env.wasm.numThreads = crossOriginIsolated ? navigator.hardwareConcurrency : 1;
+  await tf.setBackend('cpu');
+  const { arch, resolution, batch } = ARCH[c.model];
+  const model = buildResNetV2(arch);
+  heInitialize(model, 0);
+  const bytes = await exportOnnx(model);
+  model.dispose();
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  const data = new Float32Array(batch * resolution * resolution * 3).map(() => Math.random());
+  const input = new ort.Tensor('float32', data, [batch, resolution, resolution, 3]);
+  try {
+    const timing = await timeCalls(
+      async () => {
+        await session.run({ image: input });
+      },
+      batch,
+      budgetSeconds,
+    );
+    return { ...c, resolution, batch, ...timing, threads: ort.env.wasm.numThreads! > 1 };
+  } finally {
+    await session.release();
+  }
+}
+
 async function run(c: BenchCase, budgetSeconds: number): Promise<BenchResult> {
+  if (c.backend === ORT_WEB) return runOrt(c, budgetSeconds);
   if (!(await tf.setBackend(c.backend))) throw new Error(`tf.setBackend('${c.backend}') failed`);
   await tf.ready();
   const { arch, resolution, batch } = ARCH[c.model];
@@ -73,19 +128,9 @@ async function run(c: BenchCase, budgetSeconds: number): Promise<BenchResult> {
         await y.data();
         y.dispose();
       };
-      let t0 = performance.now();
-      await once();
-      const warmupSeconds = (performance.now() - t0) / 1000;
-      let timed = 0;
-      t0 = performance.now();
-      while (timed < 3 || (performance.now() - t0) / 1000 < Math.min(budgetSeconds, 10)) {
-        await once();
-        timed++;
-        if ((performance.now() - t0) / 1000 > budgetSeconds) break;
-      }
-      const seconds = (performance.now() - t0) / 1000;
+      const timing = await timeCalls(once, batch, budgetSeconds);
       x.dispose();
-      return { ...base, imagesPerSecond: (timed * batch) / seconds, warmupSeconds, timed, threads };
+      return { ...base, ...timing, threads };
     }
     const n = batch * 2;
     const images = new Uint8Array(n * resolution * resolution * 3).map(() =>
@@ -135,7 +180,7 @@ async function run(c: BenchCase, budgetSeconds: number): Promise<BenchResult> {
 }
 
 window.bitBench = {
-  backends: ['cpu', 'wasm', ...OPTIONAL_BACKENDS],
+  backends: ['cpu', 'wasm', ...OPTIONAL_BACKENDS, ORT_WEB],
   run,
   async env() {
     const gl = document.createElement('canvas').getContext('webgl2');

@@ -5,7 +5,10 @@
  * training for the embedded model's architecture (R14x0.5, 32 px) and R50x1 at 128 px, on webgl,
  * webgpu and wasm. Writes bench/results/web.json and prints a Markdown table for BENCHMARKS.md.
  *
- * Options: --backends webgl,webgpu,wasm  --models embedded,R50x1  --tasks inference,head,full
+ * onnxruntime-web (wasm SIMD + threads) runs the models' ONNX export for inference beside them.
+ *
+ * Options: --backends webgl,webgpu,wasm,onnxruntime-web  --models embedded,R50x1
+ *          --tasks inference,head,full
  *          --budget SECONDS (timed part of a case, default 60)
  *          --case-timeout SECONDS (a case that takes longer is recorded as not finished; 600)
  */
@@ -20,7 +23,7 @@ import type { BenchCase, BenchResult } from './entry';
 
 const { values } = parseArgs({
   options: {
-    backends: { type: 'string', default: 'webgl,webgpu,wasm' },
+    backends: { type: 'string', default: 'webgl,webgpu,wasm,onnxruntime-web' },
     models: { type: 'string', default: 'embedded,R50x1' },
     tasks: { type: 'string', default: 'inference,head,full' },
     budget: { type: 'string', default: '60' },
@@ -36,7 +39,11 @@ const tmp = await mkdtemp(join(tmpdir(), 'bit-bench-web-'));
 const bundle = await bundleBrowserTest(join(tmp, 'bundle'), '../../bench/web/entry.ts');
 const server = await startServer({
   files: { '/': join(REPO_ROOT, 'bench/web/index.html') },
-  dirs: { '/bundle/': bundle.outdir, '/wasm/': wasmDistDir() },
+  dirs: {
+    '/bundle/': bundle.outdir,
+    '/wasm/': wasmDistDir(),
+    '/ort/': join(REPO_ROOT, 'node_modules/onnxruntime-web/dist'),
+  },
   headers: {
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Embedder-Policy': 'require-corp',
@@ -60,6 +67,10 @@ try {
         const c: BenchCase = { backend, model, task };
         if (backend === 'webgpu' && !env.webgpu) {
           rows.push({ ...c, error: 'no WebGPU adapter' });
+          continue;
+        }
+        if (backend === 'onnxruntime-web' && task !== 'inference') {
+          rows.push({ ...c, error: 'inference only' });
           continue;
         }
         try {
