@@ -98,7 +98,12 @@ describe.skipIf(!hasChromium)('@bit/models in Chromium', () => {
     bundle = await bundleBrowserTest(join(tmp, 'bundle'));
     server = await startServer({
       files: { '/': join(REPO_ROOT, 'test/browser/index.html') },
-      dirs: { '/bundle/': bundle.outdir, '/wasm/': wasmDistDir(), '/fixtures/': FIXTURES_DIR },
+      dirs: {
+        '/bundle/': bundle.outdir,
+        '/wasm/': wasmDistDir(),
+        '/fixtures/': FIXTURES_DIR,
+        '/ort/': join(REPO_ROOT, 'node_modules/onnxruntime-web/dist'),
+      },
     });
     const webgpu = BACKENDS.some((b) => b.name === 'webgpu' && b.skip === undefined);
     context = await launchChromium(join(tmp, 'profile'), { webgpu });
@@ -220,6 +225,24 @@ describe.skipIf(!hasChromium)('@bit/models in Chromium', () => {
       }
     }
   }
+
+  it("loadBiT(src, { engine: 'onnx', onnxruntime }) runs in onnxruntime-web; without it, a typed error", async () => {
+    const r = await inPage(
+      'onnx engine case',
+      page.evaluate((f) => window.bitTest.onnxCase(f), 'bit-tiny'),
+      120_000,
+    );
+    measured.push(
+      `onnx (onnxruntime-web wasm) bit-tiny logits ${r.logitsError.toExponential(2)}, from page-exported bytes ${r.bytesLogitsError.toExponential(2)}`,
+    );
+    expect(r.engine).toBe('onnx');
+    expect(r.logitsError).toBeLessThan(1e-4);
+    expect(r.bytesLogitsError).toBeLessThan(1e-4);
+    expect(r.classified).toBe(3);
+    expect(r.missingRuntime).toMatch(
+      /^OnnxRuntimeMissingError: .*onnxruntime-web.*onnxruntime: ort/,
+    );
+  });
 
   it('uses the wasm backend as built (SIMD where the browser has it)', async () => {
     const flags = await inPage(

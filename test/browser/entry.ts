@@ -7,9 +7,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type * as Ort from 'onnxruntime-web';
 import {
   BlobByteSource,
   classify,
+  exportOnnx,
   features,
   getLabels,
   loadBiT,
@@ -82,8 +84,23 @@ export interface ClassifyResult {
   tensorsLeaked: number;
 }
 
+/** What the onnx engine case measured. */
+export interface OnnxResult {
+  /** Relative L2 of the engine's logits (model loaded from the .npz URL) vs expected.npz. */
+  logitsError: number;
+  /** The same for the ONNX bytes exported in the page and loaded back. */
+  bytesLogitsError: number;
+  /** The error `loadBiT(url, { engine: 'onnx' })` gives without an onnxruntime module. */
+  missingRuntime: string;
+  /** Classes classify() returned through the engine. */
+  classified: number;
+  engine: string;
+}
+
 /** The page's test API. */
 export interface BitTestApi {
+  /** loadBiT(src, { engine: 'onnx', onnxruntime }) with onnxruntime-web (served from /ort/). */
+  onnxCase(fixture: string): Promise<OnnxResult>;
   /** Backends registered in this bundle (cpu, wasm and the optional ones present). */
   backends: string[];
   /** tfjs platform ('browser'), and whether `process` exists in the page. */
@@ -304,6 +321,49 @@ async function classifyCase(fixture: string): Promise<ClassifyResult> {
   };
 }
 
+async function onnxCase(fixture: string): Promise<OnnxResult> {
+  await useBackend('cpu');
+  const url = `${location.origin}/ort/ort.wasm.min.mjs`;
+  const ort = (await import(/* @vite-ignore */ url)) as typeof Ort;
+  ort.env.wasm.wasmPaths = `${location.origin}/ort/`;
+  ort.env.wasm.numThreads = 1; // this page is not cross-origin isolated
+  const base = `${location.origin}/fixtures/${fixture}`;
+  let missingRuntime = '';
+  try {
+    await loadBiT(`${base}/weights.npz`, { engine: 'onnx' });
+  } catch (error) {
+    missingRuntime = `${(error as Error).name}: ${(error as Error).message}`;
+  }
+  const input = parseNpyFloat32(await fetchBytes(`${base}/input.npy`), `${fixture}/input.npy`);
+  const expectedNpz = await openNpz(
+    new BlobByteSource(await fetchBlob(`${base}/expected.npz`), 'expected.npz'),
+  );
+  const expected = (await expectedNpz.readRaw('logits')).data;
+  await expectedNpz.close();
+  const shape = input.shape as [number, number, number, number];
+  const model = await loadBiT(`${base}/weights.npz`, { engine: 'onnx', onnxruntime: ort });
+  const r = await model.run(input.data, shape);
+  const canvas = document.createElement('canvas');
+  canvas.width = 20;
+  canvas.height = 24;
+  canvas.getContext('2d')!.fillRect(2, 2, 10, 10);
+  const top = await model.classify(canvas, { topK: 3, labels: null, resolution: 32 });
+  await model.dispose();
+  const tfjsModel = await loadBiT(`${base}/weights.npz`);
+  const bytes = await exportOnnx(tfjsModel);
+  tfjsModel.dispose();
+  const fromBytes = await loadBiT(bytes, { engine: 'onnx', onnxruntime: ort });
+  const r2 = await fromBytes.run(input.data, shape);
+  await fromBytes.dispose();
+  return {
+    logitsError: relativeL2(r.data, expected),
+    bytesLogitsError: relativeL2(r2.data, expected),
+    missingRuntime,
+    classified: top.length,
+    engine: model.engine,
+  };
+}
+
 /** The WebGL2 renderer string (e.g. SwiftShader), or null without WebGL2. */
 function webgl2Renderer(): string | null {
   const gl = document.createElement('canvas').getContext('webgl2');
@@ -325,6 +385,7 @@ window.bitTest = {
     float32Render: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'),
   }),
   runCase,
+  onnxCase,
   labels,
   cacheCase,
   classifyCase,

@@ -78,6 +78,14 @@ export {
   type FinishOptions,
 } from './api/pipeline';
 export { ProgressByteSource } from './api/progress-source';
+export {
+  OnnxBiTModel,
+  OnnxRuntimeMissingError,
+  setOnnxRuntimeDefaults,
+  type OnnxEngineOptions,
+  type OnnxRuntimeDefaults,
+  type OrtModule,
+} from './api/onnx-engine';
 export { embeddedAssetUrl, EmbeddedModelError } from './api/embedded';
 export { exportNpz, type ExportNpzOptions } from './api/export';
 export { exportOnnx, type ExportOnnxOptions } from './api/export-onnx';

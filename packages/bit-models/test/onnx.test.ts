@@ -30,6 +30,7 @@ import {
   EMBEDDED_MODEL,
   type BiTModel,
 } from '@bit/models/node';
+import { loadBiT as loadBiTAnywhere } from '@bit/models';
 import { parseNpyReference } from './helpers/npz-reference';
 import { randomWeights } from './helpers/random-weights';
 import { referenceForward, type Weights } from './helpers/reference-resnet';
@@ -307,6 +308,32 @@ describe('external data (models over 2 GiB)', () => {
     await rm(`${out}.data`);
     await expect(loadOnnx(out)).rejects.toThrow(
       /model\.onnx.*external data file model\.onnx\.data cannot be read/,
+    );
+  });
+});
+
+describe("the isomorphic loadBiT(src, { engine: 'onnx', onnxruntime: module })", () => {
+  it('runs a Blob .npz and ONNX bytes in the module it is given, as the Node loader does', async () => {
+    const fixture = join(FIXTURES, 'bit-tiny');
+    const expected = (await readNpzReference(join(fixture, 'expected.npz'))).get('logits')!.data;
+    const x = await readNpy(join(fixture, 'input.npy'));
+    const blob = new Blob([await readFile(join(fixture, 'weights.npz'))]);
+    const viaBlob = await loadBiTAnywhere(blob, { engine: 'onnx', onnxruntime: ort });
+    const a = await viaBlob.run(x.data, x.shape);
+    await viaBlob.dispose();
+    expect(relL2(a.data, expected)).toBeLessThan(1e-4);
+    const tfjsModel = await loadBiT(join(fixture, 'weights.npz'));
+    const bytes = await exportOnnx(tfjsModel);
+    tfjsModel.dispose();
+    const viaBytes = await loadBiTAnywhere(bytes, { engine: 'onnx', onnxruntime: ort });
+    const b = await viaBytes.run(x.data, x.shape);
+    await viaBytes.dispose();
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
+    await expect(
+      loadBiTAnywhere(bytes, { engine: 'onnx', onnxruntime: ort, numClasses: 3 }),
+    ).rejects.toThrow(/numClasses and labels cannot change an \.onnx model/);
+    await expect(loadBiTAnywhere(blob, { engine: 'onyx' } as never)).rejects.toThrow(
+      /engine must be 'tfjs' or 'onnx', got 'onyx'/,
     );
   });
 });

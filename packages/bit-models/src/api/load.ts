@@ -14,6 +14,8 @@ import { BlobByteSource } from '../io/blob-source';
 import { HttpRangeByteSource } from '../io/http-range-source';
 import { getModelEntry, hasModel, type ZooEntry } from '../zoo/registry';
 import { EmbeddedModelError, embeddedAssetUrl } from './embedded';
+import { OnnxBiTModel, onnxModelFromTfjs, type OnnxEngineOptions } from './onnx-engine';
+import { readOnnxHeader } from '../formats/onnx/proto';
 import { baseName, finishLoad, type ResolvedCheckpoint } from './pipeline';
 import { ProgressByteSource } from './progress-source';
 
@@ -194,10 +196,85 @@ export async function resolveSource(
  *   const model = await loadBiT('https://example.com/bit/model.json', { cache: true, onProgress });
  */
 export async function loadBiT(
+  source: BiTSource | Uint8Array,
+  options: LoadBiTOptions & OnnxEngineOptions & { engine: 'onnx' },
+): Promise<OnnxBiTModel>;
+export async function loadBiT(
   source: BiTSource,
-  options: LoadBiTOptions = {},
-): Promise<tfl.LayersModel> {
-  return finishLoad(await resolveSource(source, options), options);
+  options?: LoadBiTOptions & { engine?: 'tfjs' },
+): Promise<tfl.LayersModel>;
+/**
+ * With `{ engine: 'onnx', onnxruntime: ort }` (`import * as ort from 'onnxruntime-web'`) the
+ * model runs in onnxruntime instead: an .onnx URL, Blob or bytes as it is, any other source
+ * loaded as above and exported in memory (`exportOnnx`).
+ */
+export async function loadBiT(
+  source: BiTSource | Uint8Array,
+  options: LoadBiTOptions & OnnxEngineOptions & { engine?: string } = {},
+): Promise<tfl.LayersModel | OnnxBiTModel> {
+  const engine = options.engine ?? 'tfjs';
+  if (engine === 'onnx') return loadOnnxEngine(source, options);
+  if (engine !== 'tfjs') {
+    throw new RangeError(`loadBiT: engine must be 'tfjs' or 'onnx', got '${engine}'`);
+  }
+  return finishLoad(await resolveSource(asSource(source), options), options);
+}
+
+/** Bytes as a Blob (the tfjs pipeline reads Blobs). */
+function asSource(source: BiTSource | Uint8Array): BiTSource {
+  return source instanceof Uint8Array ? new Blob([source as Uint8Array<ArrayBuffer>]) : source;
+}
+
+/** ONNX bytes of `source` when it is an ONNX model already (bytes, a Blob, an .onnx URL). */
+async function onnxBytesOf(
+  source: BiTSource | Uint8Array,
+  options: LoadBiTOptions,
+): Promise<{ bytes: Uint8Array; name: string } | null> {
+  let bytes: Uint8Array | undefined;
+  let name = 'model.onnx';
+  if (source instanceof Uint8Array) bytes = source;
+  else if (typeof Blob !== 'undefined' && source instanceof Blob) {
+    bytes = new Uint8Array(await source.arrayBuffer());
+    name = (source as { name?: string }).name ?? name;
+  } else if (
+    (typeof source === 'string' || source instanceof URL) &&
+    /\.onnx([?#].*)?$/i.test(String(source))
+  ) {
+    const page = (globalThis as { location?: { href?: string } }).location?.href;
+    const url = new URL(String(source), page).href;
+    const response = await (options.fetch ?? fetch)(url);
+    if (!response.ok) {
+      throw new CheckpointFormatError(
+        'not-a-checkpoint',
+        baseName(url),
+        undefined,
+        `GET ${url}: HTTP ${response.status}`,
+      );
+    }
+    bytes = new Uint8Array(await response.arrayBuffer());
+    name = baseName(url);
+  }
+  return bytes && readOnnxHeader(bytes) ? { bytes, name } : null;
+}
+
+async function loadOnnxEngine(
+  source: BiTSource | Uint8Array,
+  options: LoadBiTOptions & OnnxEngineOptions,
+): Promise<OnnxBiTModel> {
+  const onnx = await onnxBytesOf(source, options);
+  if (onnx) {
+    if (options.numClasses !== undefined || options.labels !== undefined) {
+      throw new RangeError(
+        'loadBiT: numClasses and labels cannot change an .onnx model; convert the checkpoint instead',
+      );
+    }
+    return OnnxBiTModel.create(onnx.bytes, { ...options, name: onnx.name });
+  }
+  // Any other checkpoint: through the tfjs load pipeline, exported in memory.
+  return onnxModelFromTfjs(
+    await finishLoad(await resolveSource(asSource(source), options), options),
+    options,
+  );
 }
 
 /**

@@ -19,10 +19,10 @@ import { fileSystemHandler } from '../formats/tfjs/node';
 import { FileByteSource } from '../io/node';
 import { getModelEntry, hasModel } from '../zoo/registry';
 import type { BiTEngineModel, BiTModel } from '../api/engine';
-import { exportOnnx } from '../api/export-onnx';
 import { BitModelsError } from '../errors';
 import { embeddedAssetPath } from './embedded';
-import { isOnnxFile, loadOnnx, OnnxBiTModel, type OnnxEngineOptions } from './onnx';
+import { onnxModelFromTfjs, type OnnxBiTModel } from '../api/onnx-engine';
+import { isOnnxFile, loadOnnx, type OnnxEngineOptions } from './onnx';
 import { isRunFolder, readRunFolder } from './run-folder';
 
 /** Options of the Node {@link loadBiT}: the isomorphic ones plus the download cache. */
@@ -233,14 +233,10 @@ registerEngine('onnx', {
       }
     }
     // Any other checkpoint: through the tfjs load pipeline, exported in memory.
-    const model = await finishLoad(await resolveNodeSource(source, options), options);
-    let bytes: Uint8Array;
-    try {
-      bytes = await exportOnnx(model);
-    } finally {
-      model.dispose();
-    }
-    return OnnxBiTModel.create(bytes, engine);
+    return onnxModelFromTfjs(
+      await finishLoad(await resolveNodeSource(source, options), options),
+      engine,
+    );
   },
 });
 
