@@ -196,10 +196,6 @@ export async function resolveSource(
  *   const model = await loadBiT('https://example.com/bit/model.json', { cache: true, onProgress });
  */
 export async function loadBiT(
-  source: BiTSource | Uint8Array,
-  options: LoadBiTOptions & OnnxEngineOptions & { engine: 'onnx' },
-): Promise<OnnxBiTModel>;
-export async function loadBiT(
   source: BiTSource,
   options?: LoadBiTOptions & { engine?: 'tfjs' },
 ): Promise<tfl.LayersModel>;
@@ -207,7 +203,13 @@ export async function loadBiT(
  * With `{ engine: 'onnx', onnxruntime: ort }` (`import * as ort from 'onnxruntime-web'`) the
  * model runs in onnxruntime instead: an .onnx URL, Blob or bytes as it is, any other source
  * loaded as above and exported in memory (`exportOnnx`).
+ * @example
+ *   const fast = await loadBiT('model.onnx', { engine: 'onnx', onnxruntime: ort });
  */
+export async function loadBiT(
+  source: BiTSource | Uint8Array,
+  options: LoadBiTOptions & OnnxEngineOptions & { engine: 'onnx' },
+): Promise<OnnxBiTModel>;
 export async function loadBiT(
   source: BiTSource | Uint8Array,
   options: LoadBiTOptions & OnnxEngineOptions & { engine?: string } = {},
