@@ -247,9 +247,12 @@ describe('options', () => {
         train,
         resolution: { precrop: NaN, crop: undefined as never },
       }),
-    ).rejects.toThrow(/resolution.precrop must be a positive integer \(pixels\), got NaN/);
+    ).rejects.toThrow(/^fineTune: resolution\.crop must be a positive integer, got undefined$/);
     await expect(
       fineTune({ model: tinyBiT(3), train, resolution: { precrop: 16, crop: 20 } }),
-    ).rejects.toThrow(/resolution.crop \(20\) must not exceed resolution.precrop \(16\)/);
+    ).rejects.toThrow(/^fineTune: resolution\.precrop must be an integer >= crop \(20\), got 16$/);
+    await expect(
+      fineTune({ model: tinyBiT(3), train, resolution: { precrop: 16, crop: 20 } }),
+    ).rejects.toThrow(TrainConfigError);
   });
 });

@@ -5,7 +5,14 @@
  * Isomorphic: no file system here (see `@bit/train/node` for run folders and SIGINT).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { loadImage, type DataSource, type PipelineState, type Resolution } from '@bit/data';
+import {
+  checkResolution,
+  DataArgumentError,
+  loadImage,
+  type DataSource,
+  type PipelineState,
+  type Resolution,
+} from '@bit/data';
 import {
   hyperRule,
   lrForPlan,
@@ -56,24 +63,18 @@ function checkSource(name: string, source: DataSource | undefined): void {
   if (source.size <= 0) throw new TrainConfigError(`fineTune: ${name} has no examples`);
 }
 
-function checkResolution(resolution: Resolution): void {
-  if (typeof resolution !== 'object' || resolution === null) {
-    throw new TrainConfigError(
-      `fineTune: resolution must be { precrop, crop } (pixels), got ${String(resolution)}`,
-    );
-  }
-  for (const side of ['precrop', 'crop'] as const) {
-    const v = resolution[side];
-    if (!Number.isInteger(v) || v < 1) {
-      throw new TrainConfigError(
-        `fineTune: resolution.${side} must be a positive integer (pixels), got ${String(v)}`,
-      );
+/**
+ * @bit/data's resolution check, run before anything is built (the pipeline runs it again later,
+ * after the model has been tagged), as a TrainConfigError like fineTune's other option errors.
+ */
+function checkResolutionOption(resolution: Resolution): void {
+  try {
+    checkResolution(resolution);
+  } catch (error) {
+    if (error instanceof DataArgumentError) {
+      throw new TrainConfigError(`fineTune: ${error.message}`, { cause: error });
     }
-  }
-  if (resolution.crop > resolution.precrop) {
-    throw new TrainConfigError(
-      `fineTune: resolution.crop (${resolution.crop}) must not exceed resolution.precrop (${resolution.precrop})`,
-    );
+    throw error;
   }
 }
 
@@ -135,7 +136,7 @@ async function resolveSetup(o: FineTuneOptions): Promise<RunSetup> {
       steps: o.steps,
     });
   const resolution = o.resolution ?? { precrop: plan.precrop, crop: plan.crop };
-  checkResolution(resolution);
+  checkResolutionOption(resolution);
   const mixup = o.mixup ?? 'auto';
   const mixupAlpha = mixup === 'auto' ? plan.mixupAlpha : mixup;
   if (!(mixupAlpha >= 0) || !Number.isFinite(mixupAlpha)) {
