@@ -14,7 +14,12 @@ import { BlobByteSource } from '../io/blob-source';
 import { HttpRangeByteSource } from '../io/http-range-source';
 import { getModelEntry, hasModel, type ZooEntry } from '../zoo/registry';
 import { EmbeddedModelError, embeddedAssetUrl } from './embedded';
-import { OnnxBiTModel, onnxModelFromTfjs, type OnnxEngineOptions } from './onnx-engine';
+import {
+  OnnxBiTModel,
+  onnxModelFromTfjs,
+  refuseOnnxHeadOptions,
+  type OnnxEngineOptions,
+} from './onnx-engine';
 import { readOnnxHeader } from '../formats/onnx/proto';
 import { baseName, finishLoad, type ResolvedCheckpoint } from './pipeline';
 import { ProgressByteSource } from './progress-source';
@@ -265,11 +270,7 @@ async function loadOnnxEngine(
 ): Promise<OnnxBiTModel> {
   const onnx = await onnxBytesOf(source, options);
   if (onnx) {
-    if (options.numClasses !== undefined || options.labels !== undefined) {
-      throw new RangeError(
-        'loadBiT: numClasses and labels cannot change an .onnx model; convert the checkpoint instead',
-      );
-    }
+    refuseOnnxHeadOptions(options);
     return OnnxBiTModel.create(onnx.bytes, { ...options, name: onnx.name });
   }
   // Any other checkpoint: through the tfjs load pipeline, exported in memory.

@@ -275,3 +275,12 @@ export async function onnxModelFromTfjs(
   }
   return OnnxBiTModel.create(bytes, options);
 }
+
+/** An .onnx model's head and labels are fixed: refuses `numClasses` / `labels` options. */
+export function refuseOnnxHeadOptions(options: { numClasses?: number; labels?: unknown }): void {
+  if (options.numClasses !== undefined || options.labels !== undefined) {
+    throw new RangeError(
+      'loadBiT: numClasses and labels cannot change an .onnx model; convert the checkpoint instead',
+    );
+  }
+}

@@ -21,7 +21,7 @@ import { getModelEntry, hasModel } from '../zoo/registry';
 import type { BiTEngineModel, BiTModel } from '../api/engine';
 import { BitModelsError } from '../errors';
 import { embeddedAssetPath } from './embedded';
-import { onnxModelFromTfjs, type OnnxBiTModel } from '../api/onnx-engine';
+import { onnxModelFromTfjs, refuseOnnxHeadOptions, type OnnxBiTModel } from '../api/onnx-engine';
 import { isOnnxFile, loadOnnx, type OnnxEngineOptions } from './onnx';
 import { isRunFolder, readRunFolder } from './run-folder';
 
@@ -224,11 +224,7 @@ registerEngine('onnx', {
     if (text !== undefined) {
       const path = text.startsWith('file:') ? fileURLToPath(text) : text;
       if (/\.onnx$/i.test(path) && (await statOrNull(path))?.isFile()) {
-        if (options.numClasses !== undefined || options.labels !== undefined) {
-          throw new RangeError(
-            'loadBiT: numClasses and labels cannot change an .onnx model; convert the checkpoint instead',
-          );
-        }
+        refuseOnnxHeadOptions(options);
         return loadOnnx(path, engine);
       }
     }
