@@ -10,7 +10,7 @@ import { fromArrays } from '@bit/data';
 import { buildResNetV2, exportOnnx, type BiTArchitecture } from '@bit/models';
 import { fineTune, heInitialize } from '@bit/train';
 import { OPTIONAL_BACKENDS } from 'bit-test:optional-backends';
-import type * as Ort from 'onnxruntime-web';
+import { importOrtWeb } from '../../test/browser/ort-web';
 
 /** The pseudo-backend that runs the ONNX export in onnxruntime-web (wasm SIMD + threads). */
 export const ORT_WEB = 'onnxruntime-web';
@@ -81,10 +81,7 @@ async function timeCalls(once: () => Promise<void>, batch: number, budgetSeconds
  */
 async function runOrt(c: BenchCase, budgetSeconds: number): Promise<BenchResult> {
   if (c.task !== 'inference') throw new Error('onnxruntime-web: inference only');
-  const url = `${location.origin}/ort/ort.wasm.min.mjs`;
-  const ort = (await import(/* @vite-ignore */ url)) as typeof Ort;
-  ort.env.wasm.wasmPaths = `${location.origin}/ort/`;
-  ort.env.wasm.numThreads = crossOriginIsolated ? navigator.hardwareConcurrency : 1;
+  const ort = await importOrtWeb();
   await tf.setBackend('cpu');
   const { arch, resolution, batch } = ARCH[c.model];
   const model = buildResNetV2(arch);

@@ -16,7 +16,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT, bundleBrowserTest, wasmDistDir } from '../../test/browser/bundle';
+import {
+  REPO_ROOT,
+  bundleBrowserTest,
+  ortWebDistDir,
+  wasmDistDir,
+} from '../../test/browser/bundle';
 import { CHROMIUM, hasChromium, launchChromium, withTimeout } from '../../test/browser/chromium';
 import { startServer } from '../../test/browser/server';
 import type { BenchCase, BenchResult } from './entry';
@@ -42,7 +47,7 @@ const server = await startServer({
   dirs: {
     '/bundle/': bundle.outdir,
     '/wasm/': wasmDistDir(),
-    '/ort/': join(REPO_ROOT, 'node_modules/onnxruntime-web/dist'),
+    '/ort/': ortWebDistDir(),
   },
   headers: {
     'Cross-Origin-Opener-Policy': 'same-origin',

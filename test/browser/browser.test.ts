@@ -15,6 +15,7 @@ import {
   OPTIONAL_BACKENDS,
   REPO_ROOT,
   bundleBrowserTest,
+  ortWebDistDir,
   wasmDistDir,
   type BundleResult,
 } from './bundle';
@@ -102,7 +103,7 @@ describe.skipIf(!hasChromium)('@bit/models in Chromium', () => {
         '/bundle/': bundle.outdir,
         '/wasm/': wasmDistDir(),
         '/fixtures/': FIXTURES_DIR,
-        '/ort/': join(REPO_ROOT, 'node_modules/onnxruntime-web/dist'),
+        '/ort/': ortWebDistDir(),
       },
     });
     const webgpu = BACKENDS.some((b) => b.name === 'webgpu' && b.skip === undefined);

@@ -69,6 +69,12 @@ export function wasmDistDir(): string {
   );
 }
 
+/** Directory of onnxruntime-web's dist/ (served at /ort/; see ort-web.ts). */
+export function ortWebDistDir(): string {
+  // Its exports map has no ./package.json; its main entry lives in dist/.
+  return dirname(require.resolve('onnxruntime-web', { paths: [REPO_ROOT] }));
+}
+
 /** Thrown when the packages are not built or the browser bundle cannot be made. */
 export class BrowserBundleError extends Error {
   override name = 'BrowserBundleError';

@@ -7,7 +7,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type * as Ort from 'onnxruntime-web';
 import {
   BlobByteSource,
   classify,
@@ -20,6 +19,7 @@ import {
   predict,
 } from '@bit/models';
 import { OPTIONAL_BACKENDS } from 'bit-test:optional-backends';
+import { importOrtWeb } from './ort-web';
 
 /** How a case loads its checkpoint: HTTP Range requests on a URL, or a Blob. */
 export type LoadVia = 'url' | 'blob';
@@ -323,10 +323,7 @@ async function classifyCase(fixture: string): Promise<ClassifyResult> {
 
 async function onnxCase(fixture: string): Promise<OnnxResult> {
   await useBackend('cpu');
-  const url = `${location.origin}/ort/ort.wasm.min.mjs`;
-  const ort = (await import(/* @vite-ignore */ url)) as typeof Ort;
-  ort.env.wasm.wasmPaths = `${location.origin}/ort/`;
-  ort.env.wasm.numThreads = 1; // this page is not cross-origin isolated
+  const ort = await importOrtWeb(); // one thread: this page is not cross-origin isolated
   const base = `${location.origin}/fixtures/${fixture}`;
   let missingRuntime = '';
   try {
