@@ -79,6 +79,22 @@ describe.skipIf(missing.length > 0)('examples/web in Chromium', () => {
     return (await first.getAttribute('data-label')) ?? '';
   }
 
+  /**
+   * Teaches `trouser` and `bag` from the five training PNGs each (in `mode` when given, else
+   * the page's default), waits for `done` and returns the run's detail line.
+   */
+  async function teachTrouserBag(page: Page, mode?: 'head' | 'full'): Promise<string> {
+    await byId(page, 'teach-name-0').fill('trouser');
+    await byId(page, 'teach-name-1').fill('bag');
+    await byId(page, 'teach-files-0').setInputFiles(png.trouser);
+    await byId(page, 'teach-files-1').setInputFiles(png.bag);
+    expect(await byId(page, 'teach-count-1').textContent()).toBe('5 images');
+    if (mode !== undefined) await byId(page, 'teach-mode').selectOption(mode);
+    await byId(page, 'teach-train').click();
+    await until(() => byId(page, 'teach-status').textContent(), TRAIN_TIMEOUT_MS).toBe('done');
+    return (await byId(page, 'teach-detail').textContent()) ?? '';
+  }
+
   async function errorsShown(page: Page): Promise<string[]> {
     return byId(page, 'errors').locator('li.error').allTextContents();
   }
@@ -169,14 +185,7 @@ describe.skipIf(missing.length > 0)('examples/web in Chromium', () => {
     });
 
     it('teaches trouser vs bag from five images each (head-only, in a worker), then predicts bag', async () => {
-      await byId(page, 'teach-name-0').fill('trouser');
-      await byId(page, 'teach-name-1').fill('bag');
-      await byId(page, 'teach-files-0').setInputFiles(png.trouser);
-      await byId(page, 'teach-files-1').setInputFiles(png.bag);
-      expect(await byId(page, 'teach-count-1').textContent()).toBe('5 images');
-      await byId(page, 'teach-train').click();
-      await until(() => byId(page, 'teach-status').textContent(), TRAIN_TIMEOUT_MS).toBe('done');
-      const detail = (await byId(page, 'teach-detail').textContent()) ?? '';
+      const detail = await teachTrouserBag(page);
       expect(detail).toMatch(/in a worker/);
       notes.push(`teach (head-only, webgl): ${detail}`);
       expect(await byId(page, 'model-name').textContent()).toBe('taught (trouser, bag)');
@@ -280,14 +289,7 @@ describe.skipIf(missing.length > 0)('examples/web in Chromium', () => {
     // Warm the active model's inference caches, then count.
     await classify(page, png.heldOutTrouser);
     const before = await page.evaluate(() => window.bitApp.numTensors());
-    await byId(page, 'teach-name-0').fill('trouser');
-    await byId(page, 'teach-name-1').fill('bag');
-    await byId(page, 'teach-files-0').setInputFiles(png.trouser);
-    await byId(page, 'teach-files-1').setInputFiles(png.bag);
-    await byId(page, 'teach-mode').selectOption('head');
-    await byId(page, 'teach-train').click();
-    await until(() => byId(page, 'teach-status').textContent(), TRAIN_TIMEOUT_MS).toBe('done');
-    const detail = (await byId(page, 'teach-detail').textContent()) ?? '';
+    const detail = await teachTrouserBag(page, 'head');
     expect(detail).not.toMatch(/in a worker/);
     expect(await classify(page, png.heldOutBag)).toBe('bag');
     // The taught model (a 2-class head) replaced the embedded one (a 5-class head): the same
