@@ -63,17 +63,26 @@ export function nearestClassMean(train, test, d, numClasses) {
   return correct / test.y.length;
 }
 
-/** The vectors of every example of `source` under `represent` (images batch -> Float32Array). */
-async function vectors(source, crop, represent) {
-  const rows = [];
-  const y = [];
-  let d = 0;
+/** Every example of `source` through the eval transform (resize to the crop), as batches. */
+async function batchesOf(source, crop) {
+  const batches = [];
   for await (const b of createPipeline(source, {
     batchSize: 100,
     resolution: { precrop: crop, crop },
     mode: 'eval',
     labels: 'index',
   })) {
+    batches.push(b);
+  }
+  return batches;
+}
+
+/** The vectors of `batches` under `represent` (a batch -> Float32Array of its rows). */
+async function vectors(batches, represent) {
+  const rows = [];
+  const y = [];
+  let d = 0;
+  for (const b of batches) {
     const v = await represent(b);
     d = v.length / b.shape[0];
     rows.push(v);
@@ -115,13 +124,15 @@ export async function runProbe(options = {}) {
   const points = [];
   const pixels = async (b) => b.images;
   const upstreamFeatures = prelogitsOf(upstream);
-  const testUpstream = await vectors(test, crop, upstreamFeatures);
-  const testPixels = await vectors(test, crop, pixels);
   try {
+    // Decoded and resized once: the test split serves every seed, a few-shot set every arm.
+    const testBatches = await batchesOf(test, crop);
+    const testPixels = await vectors(testBatches, pixels);
+    const testUpstream = await vectors(testBatches, upstreamFeatures);
     for (const seed of seeds) {
       const random = await scratchLike(upstream, seed);
       const randomFeatures = prelogitsOf(random);
-      const testRandom = await vectors(test, crop, randomFeatures);
+      const testRandom = await vectors(testBatches, randomFeatures);
       for (const k of ks) {
         const train = await openSource(data, {
           split: 'train',
@@ -129,13 +140,14 @@ export async function runProbe(options = {}) {
           examplesPerClass: k,
           seed,
         });
+        const trainBatches = await batchesOf(train, crop);
         const arms = [
           ['pixels', pixels, testPixels],
           ['random', randomFeatures, testRandom],
           ['upstream', upstreamFeatures, testUpstream],
         ];
         for (const [representation, represent, testVectors] of arms) {
-          const trainVectors = await vectors(train, crop, represent);
+          const trainVectors = await vectors(trainBatches, represent);
           points.push({
             representation,
             examplesPerClass: k,
