@@ -109,14 +109,15 @@ function prelogitsOf(model) {
 
 /**
  * Runs the probe. `options`: seeds (array), examplesPerClass (array), evalLimit (first N test
- * images, strided: the CI version), data, model. Returns { points: [{ representation,
+ * images, strided: the CI version), data, model (zoo name or path), crop (pixels the images are
+ * resized to; default the experiment's). Returns { points: [{ representation,
  * examplesPerClass, seed, top1 }], evalCount }.
  */
 export async function runProbe(options = {}) {
   const seeds = options.seeds ?? TRANSFER.seeds;
   const ks = options.examplesPerClass ?? TRANSFER.examplesPerClass;
   const data = options.data ?? TRANSFER.data;
-  const crop = TRANSFER.resolution.crop;
+  const crop = options.crop ?? TRANSFER.resolution.crop;
   await useWasm();
   const test = await downstreamTest(data, options.evalLimit);
   const numClasses = test.metadata.classes.length;

@@ -1,6 +1,6 @@
 /**
  * The wasm training kernels one by one: registration, every conv filter-gradient plan, the
- * input gradient (every stride, as phase convolutions), the native MaxPoolGrad bug they replace, errors, and no leaks.
+ * input gradient (every stride, both plans), the native MaxPoolGrad bug they replace, errors, and no leaks.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
@@ -12,6 +12,12 @@ import {
   type FilterGradPlan,
 } from '../src/kernels/conv2d-backprop-filter';
 import { conv2DBackpropFilterCpuConfig } from '../src/kernels/conv2d-backprop-filter-cpu';
+import { chooseForwardPlan, conv2DAsGemm } from '../src/kernels/conv2d';
+import {
+  chooseInputGradPlan,
+  conv2DBackpropInputWasm,
+  type InputGradPlan,
+} from '../src/kernels/conv2d-backprop-input';
 import { maxPoolGradConfig } from '../src/kernels/max-pool-grad';
 import {
   CPU_TRAINING_KERNEL_NAMES,
@@ -101,7 +107,12 @@ const wasmBackend = () =>
 
 describe('registerWasmTrainingKernels', () => {
   it('registers the missing, wrong and slow kernels once', () => {
-    expect(registeredFirst).toEqual(['Conv2DBackpropFilter', 'MaxPoolGrad', 'Conv2DBackpropInput']);
+    expect(registeredFirst).toEqual([
+      'Conv2DBackpropFilter',
+      'MaxPoolGrad',
+      'Conv2DBackpropInput',
+      'Conv2D',
+    ]);
     expect([...WASM_TRAINING_KERNEL_NAMES]).toEqual(registeredFirst);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm').kernelFunc).toBe(
       conv2DBackpropFilterConfig.kernelFunc,
@@ -139,9 +150,9 @@ describe('registerWasmTrainingKernels', () => {
 });
 
 const FILTER_GRAD_CASES: Array<[string, number[], number[], number, Pad, FilterGradPlan[]]> = [
-  ['1x1 s1', [2, 5, 6, 7], [1, 1, 7, 3], 1, 'valid', ['matmul', 'taps', 'dilated-conv']],
-  ['3x3 s1 same', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'same', ['taps', 'dilated-conv']],
-  ['3x3 s1 valid', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'valid', ['taps', 'dilated-conv']],
+  ['1x1 s1', [2, 5, 6, 7], [1, 1, 7, 3], 1, 'valid', ['gemm', 'matmul', 'taps', 'dilated-conv']],
+  ['3x3 s1 same', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'same', ['gemm', 'taps', 'dilated-conv']],
+  ['3x3 s1 valid', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'valid', ['gemm', 'taps', 'dilated-conv']],
   [
     '5x5 s1 explicit asymmetric',
     [1, 7, 8, 2],
@@ -153,10 +164,31 @@ const FILTER_GRAD_CASES: Array<[string, number[], number[], number, Pad, FilterG
       [0, 2],
       [0, 0],
     ],
-    ['taps', 'dilated-conv'],
+    ['gemm', 'taps', 'dilated-conv'],
   ],
-  ['3x3 s2 same', [2, 7, 6, 3], [3, 3, 3, 4], 2, 'same', ['dilated-conv']],
-  ['3x3 s3 valid remainder', [2, 11, 10, 3], [3, 3, 3, 2], 3, 'valid', ['dilated-conv']],
+  ['3x3 s2 same', [2, 7, 6, 3], [3, 3, 3, 4], 2, 'same', ['gemm', 'dilated-conv']],
+  ['3x3 s3 valid remainder', [2, 11, 10, 3], [3, 3, 3, 2], 3, 'valid', ['gemm', 'dilated-conv']],
+  [
+    '1x1 s2 valid (BiT projection)',
+    [2, 7, 6, 5],
+    [1, 1, 5, 3],
+    2,
+    'valid',
+    ['gemm', 'dilated-conv'],
+  ],
+  [
+    '3x3 s2 valid after explicit pad 1 (BiT)',
+    [2, 8, 8, 3],
+    [3, 3, 3, 4],
+    2,
+    [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+    ['gemm', 'dilated-conv'],
+  ],
 ];
 
 describe('Conv2DBackpropFilter plans', () => {
@@ -180,7 +212,7 @@ describe('Conv2DBackpropFilter plans', () => {
     },
   );
 
-  it('picks matmul for 1x1/1, taps for few positions, the dilated conv otherwise', () => {
+  it('picks matmul for 1x1/1, gemm when strided or for few positions, then taps, then the dilated conv', () => {
     const plan = (xs: number[], ks: number[], s: number, pad: Pad) =>
       chooseFilterGradPlan(
         tf.backend_util.computeConv2DInfo(
@@ -192,10 +224,15 @@ describe('Conv2DBackpropFilter plans', () => {
         ),
       );
     expect(plan([8, 32, 32, 256], [1, 1, 256, 64], 1, 'valid')).toBe('matmul');
-    expect(plan([8, 8, 8, 512], [3, 3, 512, 512], 1, 'same')).toBe('taps');
-    expect(plan([8, 32, 32, 64], [3, 3, 64, 64], 1, 'same')).toBe('dilated-conv');
-    expect(plan([8, 32, 32, 64], [3, 3, 64, 64], 2, 'same')).toBe('dilated-conv');
-    expect(plan([8, 16, 16, 64], [1, 1, 64, 128], 2, 'valid')).toBe('dilated-conv');
+    expect(plan([4, 4, 4, 2048], [1, 1, 2048, 512], 1, 'valid')).toBe('matmul');
+    expect(plan([4, 8, 8, 256], [3, 3, 256, 256], 1, 'same')).toBe('gemm'); // P 256
+    expect(plan([4, 34, 34, 128], [3, 3, 128, 128], 2, 'valid')).toBe('gemm'); // strided
+    expect(plan([4, 134, 134, 3], [7, 7, 3, 64], 2, 'valid')).toBe('gemm'); // the root, 2.4M
+    expect(plan([8, 16, 16, 64], [1, 1, 64, 128], 2, 'valid')).toBe('gemm');
+    expect(plan([4, 16, 16, 128], [3, 3, 128, 128], 1, 'same')).toBe('taps'); // P 1024
+    expect(plan([4, 32, 32, 64], [3, 3, 64, 64], 1, 'same')).toBe('taps'); // P 4096
+    expect(plan([8, 32, 32, 64], [3, 3, 64, 64], 1, 'same')).toBe('dilated-conv'); // P 8192
+    expect(plan([8, 64, 64, 256], [3, 3, 256, 256], 2, 'same')).toBe('dilated-conv'); // 18.9M
   });
 
   it('rejects a backend that is not wasm, a dy of the wrong shape and NCHW', async () => {
@@ -246,7 +283,7 @@ describe('Conv2DBackpropFilter on cpu (registerCpuTrainingKernels)', () => {
   });
 });
 
-describe('Conv2DBackpropInput (phases as convolutions)', () => {
+describe('Conv2DBackpropInput (phases as convolutions, or one product and a scatter)', () => {
   it.each([
     ['1x1 valid', [2, 5, 6, 7], [1, 1, 7, 3], 1, 'valid'],
     ['3x3 same', [2, 6, 5, 3], [3, 3, 3, 4], 1, 'same'],
@@ -318,6 +355,126 @@ describe('Conv2DBackpropInput (phases as convolutions)', () => {
       const wasm = await dxOn('wasm');
       expect(wasmBackend().numDataIds()).toBe(ids);
       expect(relL2(wasm, cpu)).toBeLessThan(1e-5);
+      // Each plan on its own (the kernel picks one by shape).
+      const f = tf.tensor4d(fv, ks as [number, number, number, number]);
+      const dy = tf.tensor4d(dv, g.outShape);
+      for (const plan of ['phases', 'gemm'] as InputGradPlan[]) {
+        const out = conv2DBackpropInputWasm(dy, f, g, wasmBackend(), plan);
+        expect(out.shape).toEqual(xs);
+        const dx = tf.engine().makeTensorFromTensorInfo(out);
+        expect(relL2(dx.dataSync(), cpu), plan).toBeLessThan(1e-5);
+        dx.dispose();
+      }
+      tf.dispose([f, dy]);
+      expect(wasmBackend().numDataIds()).toBe(ids);
     },
   );
+
+  it('picks gemm where the filter has at least as many rows as there are positions', () => {
+    const plan = (xs: number[], ks: number[], s: number, pad: Pad) =>
+      chooseInputGradPlan(
+        tf.backend_util.computeConv2DInfo(
+          xs as [number, number, number, number],
+          ks as [number, number, number, number],
+          s,
+          1,
+          pad as 'same',
+        ),
+      );
+    expect(plan([4, 4, 4, 512], [3, 3, 512, 512], 1, 'same')).toBe('gemm'); // K 4608, P 64
+    expect(plan([4, 8, 8, 1024], [1, 1, 1024, 2048], 2, 'valid')).toBe('gemm'); // K 1024, P 64
+    expect(plan([4, 16, 16, 128], [3, 3, 128, 128], 1, 'same')).toBe('gemm'); // K 1152, P 1024
+    expect(plan([4, 32, 32, 256], [1, 1, 256, 64], 1, 'valid')).toBe('phases'); // K 256, P 4096
+  });
+});
+
+describe('Conv2D (columns times filter where the filter outweighs the activations)', () => {
+  const conv = (xs: number[], ks: number[], s: number | [number, number], pad: Pad, d = 1) =>
+    tf.backend_util.computeConv2DInfo(
+      xs as [number, number, number, number],
+      ks as [number, number, number, number],
+      s,
+      d,
+      pad as 'same',
+    );
+
+  it.each([
+    ['1x1 s1 (pointwise: x as it is)', [1, 2, 3, 7], [1, 1, 7, 5], 1, 'valid'],
+    ['1x1 s2 valid (BiT projection)', [1, 5, 4, 9], [1, 1, 9, 6], 2, 'valid'],
+    ['3x3 s1 same', [1, 3, 4, 8], [3, 3, 8, 5], 1, 'same'],
+    [
+      '3x3 s2 valid after explicit pad 1 (BiT)',
+      [2, 6, 6, 4],
+      [3, 3, 4, 3],
+      2,
+      [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ],
+    ],
+    ['2x3 strides [2, 1] same', [1, 5, 4, 6], [2, 3, 6, 2], [2, 1], 'same'],
+  ] as Array<[string, number[], number[], number | [number, number], Pad]>)(
+    '%s: equals cpu, through the registered kernel and the gemm plan itself',
+    async (_n, xs, ks, s, pad) => {
+      const xv = values(sizeOf(xs), 6);
+      const fv = values(sizeOf(ks), 7);
+      const on = async (b: 'cpu' | 'wasm') => {
+        await useBackend(b);
+        const y = tf.tidy(() =>
+          tf.conv2d(
+            tf.tensor4d(xv, xs as [number, number, number, number]),
+            tf.tensor4d(fv, ks as [number, number, number, number]),
+            s,
+            pad as 'same',
+          ),
+        );
+        const out = y.dataSync().slice();
+        y.dispose();
+        return out;
+      };
+      const cpu = await on('cpu');
+      const ids = wasmBackend().numDataIds();
+      expect(relL2(await on('wasm'), cpu)).toBeLessThan(1e-6);
+      const x = tf.tensor4d(xv, xs as [number, number, number, number]);
+      const f = tf.tensor4d(fv, ks as [number, number, number, number]);
+      const info = conv(xs, ks, s, pad);
+      expect(chooseForwardPlan(info)).toBe('gemm'); // the registered kernel took this plan too
+      const y = tf.engine().makeTensorFromTensorInfo(conv2DAsGemm(x, f, info, wasmBackend()));
+      expect(y.shape).toEqual(info.outShape);
+      expect(relL2(y.dataSync(), cpu)).toBeLessThan(1e-6);
+      tf.dispose([x, f, y]);
+      expect(wasmBackend().numDataIds()).toBe(ids);
+    },
+  );
+
+  it('picks gemm where the filter has at least as many rows as there are positions, never for dilation', () => {
+    expect(chooseForwardPlan(conv([4, 4, 4, 512], [3, 3, 512, 512], 1, 'same'))).toBe('gemm');
+    expect(chooseForwardPlan(conv([4, 8, 8, 1024], [1, 1, 1024, 2048], 2, 'valid'))).toBe('gemm');
+    expect(chooseForwardPlan(conv([4, 32, 32, 256], [1, 1, 256, 64], 1, 'valid'))).toBe('native');
+    expect(chooseForwardPlan(conv([1, 4, 4, 512], [3, 3, 512, 512], 1, 'same', 2))).toBe('native');
+  });
+
+  it('a dilated convolution still runs (on the native kernel) and equals cpu', async () => {
+    const xv = values(2 * 7 * 7 * 3, 8);
+    const fv = values(3 * 3 * 3 * 64, 9);
+    const on = async (b: 'cpu' | 'wasm') => {
+      await useBackend(b);
+      const y = tf.tidy(() =>
+        tf.conv2d(
+          tf.tensor4d(xv, [2, 7, 7, 3]),
+          tf.tensor4d(fv, [3, 3, 3, 64]),
+          1,
+          'same',
+          'NHWC',
+          2,
+        ),
+      );
+      const out = y.dataSync().slice();
+      y.dispose();
+      return out;
+    };
+    expect(relL2(await on('wasm'), await on('cpu'))).toBeLessThan(1e-6);
+  });
 });

@@ -5,12 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   MaxPoolGrad,
   type KernelConfig,
   type KernelFunc,
 } from '@tensorflow/tfjs-core';
+import { makeConv2DConfig } from './conv2d';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { maxPoolGradConfig } from './max-pool-grad';
@@ -49,6 +51,13 @@ const TRAINING_KERNELS: readonly TrainingKernel[] = [
     reason: 'slow',
     make: (native) => makeConv2DBackpropInputConfig(native),
   },
+  // The native one re-packs every filter it has not seen (each step's standardised kernels):
+  // where the filter outweighs the activations, columns times filter instead.
+  {
+    kernelName: Conv2D,
+    reason: 'slow',
+    make: (native) => makeConv2DConfig(native),
+  },
 ];
 
 /** Kernel functions this module registered, to recognise them on a later call. */
@@ -62,9 +71,10 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = TRAINING_KERNELS.ma
 /** Options of {@link registerWasmTrainingKernels}. */
 export interface WasmTrainingKernelOptions {
   /**
-   * Also replace native kernels that are correct but slow (`Conv2DBackpropInput`, whose
-   * convolution runs as one XNNPACK convolution per stride phase; dilated ones still use the native kernel).
-   * Default true.
+   * Also replace native kernels that are correct but slow: `Conv2DBackpropInput` (as one
+   * XNNPACK convolution per stride phase, or one product where the filter outweighs the
+   * activations; dilated ones still use the native kernel) and `Conv2D` (one product where
+   * the filter outweighs the activations, the native convolution otherwise). Default true.
    */
   replaceSlow?: boolean;
 }
@@ -73,7 +83,8 @@ export interface WasmTrainingKernelOptions {
  * Makes gradient-based training correct (and usably fast) on the wasm backend by registering,
  * for backend 'wasm': `Conv2DBackpropFilter` (missing natively, so no conv weight had a
  * gradient), a correct `MaxPoolGrad` (the native one is wrong when a window holds only negative
- * values) and, unless `replaceSlow` is false, a `Conv2DBackpropInput` on XNNPACK (any stride).
+ * values) and, unless `replaceSlow` is false, a `Conv2DBackpropInput` on XNNPACK (any stride)
+ * and a `Conv2D` that does not re-pack fresh filters in the deep stages.
  *
  * Call it after `@tensorflow/tfjs-backend-wasm` has been imported (importing the backend
  * registers its kernels and would overwrite these); the backend need not be initialised yet.

@@ -73,7 +73,8 @@ export function runWasmKernel(
 export class Intermediates {
   private readonly infos: TensorInfo[] = [];
 
-  constructor(private readonly backend: WasmBackendLike) {}
+  /** The backend the intermediates live on. */
+  constructor(readonly backend: WasmBackendLike) {}
 
   /** Runs a wasm kernel and remembers its output for {@link Intermediates.dispose}. */
   run(kernelName: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
