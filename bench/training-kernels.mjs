@@ -4,8 +4,10 @@
  * alternating, same model and input. One training step = `tf.variableGrads` of the softmax
  * cross-entropy of `model.apply(x, { training: true })`.
  *   node bench/training-kernels.mjs [--backend wasm|cpu] [--arch R50x1] [--size 128] [--batch 4] [--reps 3]
- * wasm: native `Conv2DBackpropInput` (a scalar loop for strided convolutions; ours before this
- * change handled stride 1 only, so "native strided" = that) vs the phase-decomposed one.
+ * wasm: native `Conv2DBackpropInput` (a scalar loop) vs ours (phase convolutions, or one
+ * product and a scatter where the filter has more rows K than there are positions P), each with
+ * the native `Conv2D` and with ours (one product where K >= P). The filter gradient is always
+ * ours (the backend has none).
  * cpu: native `Conv2DBackpropFilter` vs ours, and the fused GroupNorm kernels vs the composed
  * ops (unregistered). Prints a markdown table.
  */
@@ -27,11 +29,20 @@ const native = (name) => tf.getKernel(name, backend);
 const variants = [];
 if (backend === 'wasm') {
   const nativeDx = native('Conv2DBackpropInput');
+  const nativeConv = native('Conv2D');
   registerWasmTrainingKernels();
   const oursDx = native('Conv2DBackpropInput');
+  const oursConv = native('Conv2D');
   variants.push(
-    { name: 'native Conv2DBackpropInput', kernels: [nativeDx] },
-    { name: 'phase-decomposed Conv2DBackpropInput', kernels: [oursDx] },
+    { name: 'native Conv2DBackpropInput, native Conv2D', kernels: [nativeDx, nativeConv] },
+    {
+      name: 'ours Conv2DBackpropInput (phases; gemm where K >= P), native Conv2D',
+      kernels: [oursDx, nativeConv],
+    },
+    {
+      name: 'ours Conv2DBackpropInput, ours Conv2D (gemm where K >= P)',
+      kernels: [oursDx, oursConv],
+    },
   );
 } else {
   const nativeDw = native('Conv2DBackpropFilter');

@@ -437,6 +437,16 @@ describe('Conv2D (columns times filter where the filter outweighs the activation
       const cpu = await on('cpu');
       const ids = wasmBackend().numDataIds();
       expect(relL2(await on('wasm'), cpu)).toBeLessThan(1e-6);
+      // A filter's first use runs the product, later ones the native kernel: both equal cpu.
+      await useBackend('wasm');
+      const f1 = tf.tensor4d(fv, ks as [number, number, number, number]);
+      const x1 = tf.tensor4d(xv, xs as [number, number, number, number]);
+      for (let use = 0; use < 3; use++) {
+        const y = tf.conv2d(x1, f1, s, pad as 'same');
+        expect(relL2(y.dataSync(), cpu), `use ${use}`).toBeLessThan(1e-6);
+        y.dispose();
+      }
+      tf.dispose([f1, x1]);
       const x = tf.tensor4d(xv, xs as [number, number, number, number]);
       const f = tf.tensor4d(fv, ks as [number, number, number, number]);
       const info = conv(xs, ks, s, pad);

@@ -5,7 +5,9 @@
  * The arithmetic is XNNPACK's in both cases (results are identical), but tfjs-wasm's
  * convolution re-packs a filter it has not seen at about 9 ns a weight, and in a training step
  * every standardised kernel is new: at 4x4 px the product runs 2-2.5x faster with a fresh
- * filter and the same with a cached one (measured). Everything else goes to the native kernel.
+ * filter and the same with a cached one (measured). So the product runs a filter's first use
+ * (each step's fresh standardised kernels); a filter used again (inference's cached kernels)
+ * and everything else goes to the native kernel, which then keeps it packed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchMatMul, Conv2D } from '@tensorflow/tfjs-core';
@@ -79,6 +81,8 @@ export function conv2DAsGemm(
 
 /** Builds the kernel config; `native` (the backend's own kernel) runs what gemm does not. */
 export function makeConv2DConfig(native: KernelFunc | undefined): KernelConfig {
+  // Filters this kernel has run: from the second use on, tfjs-wasm's convolution has them packed.
+  const seen = new WeakSet<object>();
   const kernelFunc: KernelFunc = (args) => {
     const { inputs, backend, attrs } = args;
     const { x, filter } = inputs;
@@ -97,7 +101,9 @@ export function makeConv2DConfig(native: KernelFunc | undefined): KernelConfig {
         a.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
       );
       const float = x.dtype === 'float32' && filter.dtype === 'float32';
-      if (float && chooseForwardPlan(info) === 'gemm') {
+      // A filter seen before is one XNNPACK has packed (inference's cached kernels): native.
+      if (float && chooseForwardPlan(info) === 'gemm' && !seen.has(filter.dataId)) {
+        seen.add(filter.dataId);
         return conv2DAsGemm(x, filter, info, asWasmBackend(backend, KERNEL));
       }
     }
