@@ -43,15 +43,26 @@ function values(n: number, seed: number): Float32Array {
 
 type Pad = 'same' | 'valid' | number | number[][];
 
-/** float64 dW of an NHWC conv for given x, dy. */
-function filterGradReference(x: tf.Tensor4D, dy: tf.Tensor4D, k: number[], s: number, pad: Pad) {
-  const g = tf.backend_util.computeConv2DInfo(
-    x.shape,
-    k as [number, number, number, number],
+/** tfjs's geometry of an NHWC convolution of an input of `xs` with a filter of `ks`. */
+function convInfo(
+  xs: readonly number[],
+  ks: readonly number[],
+  s: number | [number, number],
+  pad: Pad,
+  dilation = 1,
+) {
+  return tf.backend_util.computeConv2DInfo(
+    xs as [number, number, number, number],
+    ks as [number, number, number, number],
     s,
-    1,
+    dilation,
     pad as 'same',
   );
+}
+
+/** float64 dW of an NHWC conv for given x, dy. */
+function filterGradReference(x: tf.Tensor4D, dy: tf.Tensor4D, k: number[], s: number, pad: Pad) {
+  const g = convInfo(x.shape, k, s, pad);
   const xv = x.dataSync();
   const dv = dy.dataSync();
   const [n, h, w, ci] = x.shape;
@@ -82,13 +93,7 @@ function filterGradCase(xs: number[], ks: number[], s: number, pad: Pad, zeroEve
   const xv = values(sizeOf(xs), 2);
   if (zeroEvery > 0) for (let i = 0; i < xv.length; i += zeroEvery) xv[i] = 0;
   const x = tf.tensor4d(xv, xs as [number, number, number, number]);
-  const g = tf.backend_util.computeConv2DInfo(
-    x.shape,
-    ks as [number, number, number, number],
-    s,
-    1,
-    pad as 'same',
-  );
+  const g = convInfo(x.shape, ks, s, pad);
   const dy = tf.tensor4d(values(sizeOf(g.outShape), 3), g.outShape);
   return { x, dy, ref: filterGradReference(x, dy, ks, s, pad) };
 }
@@ -214,15 +219,7 @@ describe('Conv2DBackpropFilter plans', () => {
 
   it('picks matmul for 1x1/1, gemm when strided or for few positions, then taps, then the dilated conv', () => {
     const plan = (xs: number[], ks: number[], s: number, pad: Pad) =>
-      chooseFilterGradPlan(
-        tf.backend_util.computeConv2DInfo(
-          xs as [number, number, number, number],
-          ks as [number, number, number, number],
-          s,
-          1,
-          pad as 'same',
-        ),
-      );
+      chooseFilterGradPlan(convInfo(xs, ks, s, pad));
     expect(plan([8, 32, 32, 256], [1, 1, 256, 64], 1, 'valid')).toBe('matmul');
     expect(plan([4, 4, 4, 2048], [1, 1, 2048, 512], 1, 'valid')).toBe('matmul');
     expect(plan([4, 8, 8, 256], [3, 3, 256, 256], 1, 'same')).toBe('gemm'); // P 256
@@ -324,13 +321,7 @@ describe('Conv2DBackpropInput (phases as convolutions, or one product and a scat
         ks.reduce((a, b) => a * b),
         4,
       );
-      const g = tf.backend_util.computeConv2DInfo(
-        xs as [number, number, number, number],
-        ks as [number, number, number, number],
-        s,
-        1,
-        pad as 'same',
-      );
+      const g = convInfo(xs, ks, s, pad);
       const dv = values(
         g.outShape.reduce((a, b) => a * b),
         5,
@@ -372,15 +363,7 @@ describe('Conv2DBackpropInput (phases as convolutions, or one product and a scat
 
   it('picks gemm where the filter has at least as many rows as there are positions', () => {
     const plan = (xs: number[], ks: number[], s: number, pad: Pad) =>
-      chooseInputGradPlan(
-        tf.backend_util.computeConv2DInfo(
-          xs as [number, number, number, number],
-          ks as [number, number, number, number],
-          s,
-          1,
-          pad as 'same',
-        ),
-      );
+      chooseInputGradPlan(convInfo(xs, ks, s, pad));
     expect(plan([4, 4, 4, 512], [3, 3, 512, 512], 1, 'same')).toBe('gemm'); // K 4608, P 64
     expect(plan([4, 8, 8, 1024], [1, 1, 1024, 2048], 2, 'valid')).toBe('gemm'); // K 1024, P 64
     expect(plan([4, 16, 16, 128], [3, 3, 128, 128], 1, 'same')).toBe('gemm'); // K 1152, P 1024
@@ -389,15 +372,32 @@ describe('Conv2DBackpropInput (phases as convolutions, or one product and a scat
 });
 
 describe('Conv2D (columns times filter where the filter outweighs the activations)', () => {
-  const conv = (xs: number[], ks: number[], s: number | [number, number], pad: Pad, d = 1) =>
-    tf.backend_util.computeConv2DInfo(
-      xs as [number, number, number, number],
-      ks as [number, number, number, number],
-      s,
-      d,
-      pad as 'same',
+  /** tf.conv2d of the given values on backend `b`, as plain numbers. */
+  const conv2dOn = async (
+    b: 'cpu' | 'wasm',
+    xv: Float32Array,
+    xs: number[],
+    fv: Float32Array,
+    ks: number[],
+    s: number | [number, number],
+    pad: Pad,
+    dilation = 1,
+  ) => {
+    await useBackend(b);
+    const y = tf.tidy(() =>
+      tf.conv2d(
+        tf.tensor4d(xv, xs as [number, number, number, number]),
+        tf.tensor4d(fv, ks as [number, number, number, number]),
+        s,
+        pad as 'same',
+        'NHWC',
+        dilation,
+      ),
     );
-
+    const out = y.dataSync().slice();
+    y.dispose();
+    return out;
+  };
   it.each([
     ['1x1 s1 (pointwise: x as it is)', [1, 2, 3, 7], [1, 1, 7, 5], 1, 'valid'],
     ['1x1 s2 valid (BiT projection)', [1, 5, 4, 9], [1, 1, 9, 6], 2, 'valid'],
@@ -420,36 +420,18 @@ describe('Conv2D (columns times filter where the filter outweighs the activation
     async (_n, xs, ks, s, pad) => {
       const xv = values(sizeOf(xs), 6);
       const fv = values(sizeOf(ks), 7);
-      const on = async (b: 'cpu' | 'wasm') => {
-        await useBackend(b);
-        const y = tf.tidy(() =>
-          tf.conv2d(
-            tf.tensor4d(xv, xs as [number, number, number, number]),
-            tf.tensor4d(fv, ks as [number, number, number, number]),
-            s,
-            pad as 'same',
-          ),
-        );
-        const out = y.dataSync().slice();
-        y.dispose();
-        return out;
-      };
-      const cpu = await on('cpu');
+      const cpu = await conv2dOn('cpu', xv, xs, fv, ks, s, pad);
       const ids = wasmBackend().numDataIds();
-      expect(relL2(await on('wasm'), cpu)).toBeLessThan(1e-6);
+      expect(relL2(await conv2dOn('wasm', xv, xs, fv, ks, s, pad), cpu)).toBeLessThan(1e-6);
       // A filter's first use runs the product, later ones the native kernel: both equal cpu.
-      await useBackend('wasm');
-      const f1 = tf.tensor4d(fv, ks as [number, number, number, number]);
-      const x1 = tf.tensor4d(xv, xs as [number, number, number, number]);
+      const x = tf.tensor4d(xv, xs as [number, number, number, number]);
+      const f = tf.tensor4d(fv, ks as [number, number, number, number]);
       for (let use = 0; use < 3; use++) {
-        const y = tf.conv2d(x1, f1, s, pad as 'same');
+        const y = tf.conv2d(x, f, s, pad as 'same');
         expect(relL2(y.dataSync(), cpu), `use ${use}`).toBeLessThan(1e-6);
         y.dispose();
       }
-      tf.dispose([f1, x1]);
-      const x = tf.tensor4d(xv, xs as [number, number, number, number]);
-      const f = tf.tensor4d(fv, ks as [number, number, number, number]);
-      const info = conv(xs, ks, s, pad);
+      const info = convInfo(xs, ks, s, pad);
       expect(chooseForwardPlan(info)).toBe('gemm'); // the registered kernel took this plan too
       const y = tf.engine().makeTensorFromTensorInfo(conv2DAsGemm(x, f, info, wasmBackend()));
       expect(y.shape).toEqual(info.outShape);
@@ -460,31 +442,26 @@ describe('Conv2D (columns times filter where the filter outweighs the activation
   );
 
   it('picks gemm where the filter has at least as many rows as there are positions, never for dilation', () => {
-    expect(chooseForwardPlan(conv([4, 4, 4, 512], [3, 3, 512, 512], 1, 'same'))).toBe('gemm');
-    expect(chooseForwardPlan(conv([4, 8, 8, 1024], [1, 1, 1024, 2048], 2, 'valid'))).toBe('gemm');
-    expect(chooseForwardPlan(conv([4, 32, 32, 256], [1, 1, 256, 64], 1, 'valid'))).toBe('native');
-    expect(chooseForwardPlan(conv([1, 4, 4, 512], [3, 3, 512, 512], 1, 'same', 2))).toBe('native');
+    expect(chooseForwardPlan(convInfo([4, 4, 4, 512], [3, 3, 512, 512], 1, 'same'))).toBe('gemm');
+    expect(chooseForwardPlan(convInfo([4, 8, 8, 1024], [1, 1, 1024, 2048], 2, 'valid'))).toBe(
+      'gemm',
+    );
+    expect(chooseForwardPlan(convInfo([4, 32, 32, 256], [1, 1, 256, 64], 1, 'valid'))).toBe(
+      'native',
+    );
+    expect(chooseForwardPlan(convInfo([1, 4, 4, 512], [3, 3, 512, 512], 1, 'same', 2))).toBe(
+      'native',
+    );
   });
 
   it('a dilated convolution still runs (on the native kernel) and equals cpu', async () => {
     const xv = values(2 * 7 * 7 * 3, 8);
     const fv = values(3 * 3 * 3 * 64, 9);
-    const on = async (b: 'cpu' | 'wasm') => {
-      await useBackend(b);
-      const y = tf.tidy(() =>
-        tf.conv2d(
-          tf.tensor4d(xv, [2, 7, 7, 3]),
-          tf.tensor4d(fv, [3, 3, 3, 64]),
-          1,
-          'same',
-          'NHWC',
-          2,
-        ),
-      );
-      const out = y.dataSync().slice();
-      y.dispose();
-      return out;
-    };
-    expect(relL2(await on('wasm'), await on('cpu'))).toBeLessThan(1e-6);
+    const [xs, ks] = [
+      [2, 7, 7, 3],
+      [3, 3, 3, 64],
+    ];
+    const wasm = await conv2dOn('wasm', xv, xs, fv, ks, 1, 'same', 2);
+    expect(relL2(wasm, await conv2dOn('cpu', xv, xs, fv, ks, 1, 'same', 2))).toBeLessThan(1e-6);
   });
 });

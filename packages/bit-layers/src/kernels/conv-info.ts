@@ -46,3 +46,38 @@ export function convInfoOf(
   }
   return info;
 }
+
+/**
+ * The shape of a convolution's columns matrix: `rows` K = kh·kw·Cin (one per filter tap and
+ * input channel, the order of an HWIO filter's leading axes) and `positions` P = N·oh·ow.
+ */
+export function columnsShape(info: ConvInfo): { rows: number; positions: number } {
+  return {
+    rows: info.filterHeight * info.filterWidth * info.inChannels,
+    positions: info.batchSize * info.outHeight * info.outWidth,
+  };
+}
+
+/**
+ * Whether the filter has at least as many rows K as the convolution has output positions P:
+ * where packing a fresh filter costs more than the arithmetic, and the product plans run.
+ */
+export function filterOutweighsActivations(info: ConvInfo): boolean {
+  const { rows, positions } = columnsShape(info);
+  return rows >= positions;
+}
+
+/** Whether the convolution is 1x1, stride 1, unpadded: x itself is its columns matrix. */
+export function isPointwise(info: ConvInfo): boolean {
+  const { top, bottom, left, right } = info.padInfo;
+  return (
+    info.filterHeight === 1 &&
+    info.filterWidth === 1 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    top === 0 &&
+    bottom === 0 &&
+    left === 0 &&
+    right === 0
+  );
+}

@@ -32,7 +32,7 @@ import {
   WasmKernelError,
   type WasmBackendLike,
 } from './wasm-backend';
-import { convInfoOf, type ConvInfo } from './conv-info';
+import { columnsShape, convInfoOf, isPointwise, type ConvInfo } from './conv-info';
 import { im2colTransposed } from './im2col';
 
 const KERNEL = Conv2DBackpropFilter;
@@ -51,13 +51,9 @@ const GEMM_MAX_COLUMNS = 1 << 22;
 
 /** Picks the plan the kernel uses for a convolution (see the file comment). */
 export function chooseFilterGradPlan(info: ConvInfo): FilterGradPlan {
-  const positions = info.batchSize * info.outHeight * info.outWidth;
-  const rows = info.filterHeight * info.filterWidth * info.inChannels;
-  const { padInfo } = info;
-  const unpadded =
-    padInfo.top === 0 && padInfo.bottom === 0 && padInfo.left === 0 && padInfo.right === 0;
+  const { rows, positions } = columnsShape(info);
   const stride1 = info.strideHeight === 1 && info.strideWidth === 1;
-  if (stride1 && unpadded && info.filterHeight === 1 && info.filterWidth === 1) return 'matmul';
+  if (isPointwise(info)) return 'matmul';
   if (rows * positions <= GEMM_MAX_COLUMNS && (!stride1 || positions <= GEMM_MAX_POSITIONS)) {
     return 'gemm';
   }
@@ -67,8 +63,7 @@ export function chooseFilterGradPlan(info: ConvInfo): FilterGradPlan {
 
 /** dW ([K, Cout], HWIO) = columns ([K, P], built from x) · dy ([P, Cout]). */
 function viaGemm(x: TensorInfo, dy: TensorInfo, info: ConvInfo, ops: Intermediates): TensorInfo {
-  const positions = info.batchSize * info.outHeight * info.outWidth;
-  const rows = info.filterHeight * info.filterWidth * info.inChannels;
+  const { rows, positions } = columnsShape(info);
   const cols = ops.output([rows, positions], 'float32');
   im2colTransposed(
     ops.backend.typedArrayFromHeap(x) as Float32Array,

@@ -22,7 +22,7 @@ import {
   WasmKernelError,
   type WasmBackendLike,
 } from './wasm-backend';
-import { convInfoOf, type ConvInfo } from './conv-info';
+import { columnsShape, convInfoOf, filterOutweighsActivations, type ConvInfo } from './conv-info';
 import { col2imTransposed, transposeInto } from './im2col';
 
 const KERNEL = Conv2DBackpropInput;
@@ -38,8 +38,7 @@ export type InputGradPlan = 'phases' | 'gemm';
  * widening it to 2K >= P, measured alternately in one process), 'phases' otherwise.
  */
 export function chooseInputGradPlan(info: ConvInfo): InputGradPlan {
-  const rows = info.filterHeight * info.filterWidth * info.inChannels;
-  return rows >= info.batchSize * info.outHeight * info.outWidth ? 'gemm' : 'phases';
+  return filterOutweighsActivations(info) ? 'gemm' : 'phases';
 }
 
 /**
@@ -53,8 +52,7 @@ export function conv2DBackpropInputAsGemm(
   info: ConvInfo,
   backend: WasmBackendLike,
 ): TensorInfo {
-  const positions = info.batchSize * info.outHeight * info.outWidth;
-  const rows = info.filterHeight * info.filterWidth * info.inChannels;
+  const { rows, positions } = columnsShape(info);
   const cout = info.outChannels;
   const ops = new Intermediates(backend);
   try {

@@ -19,7 +19,7 @@ import {
   WasmKernelError,
   type WasmBackendLike,
 } from './wasm-backend';
-import type { ConvInfo } from './conv-info';
+import { columnsShape, filterOutweighsActivations, isPointwise, type ConvInfo } from './conv-info';
 import { im2col } from './im2col';
 
 const KERNEL = Conv2D;
@@ -33,8 +33,7 @@ export type ForwardPlan = 'native' | 'gemm';
  */
 export function chooseForwardPlan(info: ConvInfo): ForwardPlan {
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return 'native';
-  const rows = info.filterHeight * info.filterWidth * info.inChannels;
-  return rows >= info.batchSize * info.outHeight * info.outWidth ? 'gemm' : 'native';
+  return filterOutweighsActivations(info) ? 'gemm' : 'native';
 }
 
 /** The convolution as one product (dilation 1, NHWC, float32). */
@@ -44,22 +43,11 @@ export function conv2DAsGemm(
   info: ConvInfo,
   backend: WasmBackendLike,
 ): TensorInfo {
-  const positions = info.batchSize * info.outHeight * info.outWidth;
-  const rows = info.filterHeight * info.filterWidth * info.inChannels;
-  const { padInfo } = info;
-  const pointwise =
-    info.filterHeight === 1 &&
-    info.filterWidth === 1 &&
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    padInfo.top === 0 &&
-    padInfo.left === 0 &&
-    info.outHeight === info.inHeight &&
-    info.outWidth === info.inWidth;
+  const { rows, positions } = columnsShape(info);
   const ops = new Intermediates(backend);
   try {
     let a: TensorInfo;
-    if (pointwise) a = ops.reshape(x, [positions, rows]);
+    if (isPointwise(info)) a = ops.reshape(x, [positions, rows]);
     else {
       a = ops.output([positions, rows], 'float32');
       im2col(
@@ -91,7 +79,11 @@ export function makeConv2DConfig(native: KernelFunc | undefined): KernelConfig {
     }
     const a = (attrs ?? {}) as NamedAttrMap & Record<string, unknown>;
     const nhwc = a.dataFormat == null || a.dataFormat === 'NHWC';
-    if (nhwc && x.shape.length === 4 && filter.shape.length === 4) {
+    const float = x.dtype === 'float32' && filter.dtype === 'float32';
+    // A filter seen before is one XNNPACK has packed (inference's cached kernels): native,
+    // decided before any geometry is computed (this is inference's hot path).
+    const fresh = !seen.has(filter.dataId);
+    if (fresh && float && nhwc && x.shape.length === 4 && filter.shape.length === 4) {
       const info = tf.backend_util.computeConv2DInfo(
         x.shape as [number, number, number, number],
         filter.shape as [number, number, number, number],
@@ -100,9 +92,7 @@ export function makeConv2DConfig(native: KernelFunc | undefined): KernelConfig {
         a.pad as 'same' | 'valid' | number,
         a.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
       );
-      const float = x.dtype === 'float32' && filter.dtype === 'float32';
-      // A filter seen before is one XNNPACK has packed (inference's cached kernels): native.
-      if (float && chooseForwardPlan(info) === 'gemm' && !seen.has(filter.dataId)) {
+      if (chooseForwardPlan(info) === 'gemm') {
         seen.add(filter.dataId);
         return conv2DAsGemm(x, filter, info, asWasmBackend(backend, KERNEL));
       }

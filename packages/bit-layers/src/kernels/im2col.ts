@@ -1,13 +1,13 @@
 /**
- * Plain loops over the wasm heap that let a convolution gradient run as one XNNPACK matrix
- * product whose packed operand is activation-sized, never weight-sized: tfjs-wasm packs the B
+ * Plain loops over the wasm heap that let a convolution or its gradients run as one XNNPACK
+ * matrix product whose packed operand is activation-sized, never weight-sized: tfjs-wasm packs the B
  * operand of a product (and the filter of a convolution) afresh whenever that tensor is new,
  * at about 9-28 ns a value, and in a training step every kernel is new. The layout of the
  * "columns" matrix of a convolution is `[K, P]`: one row per filter tap and input channel
  * (K = kh·kw·Cin, the order of an HWIO filter's leading axes), one column per output position
  * (P = N·oh·ow), so that the HWIO filter, read as `[K, Cout]`, multiplies it without a copy.
  */
-import type { ConvInfo } from './conv-info';
+import { columnsShape, type ConvInfo } from './conv-info';
 
 /** Side of the square tiles of {@link transposeInto}. */
 const TILE = 32;
@@ -69,7 +69,7 @@ function forEachTapPosition(
 /** Fills `cols` ([K, P]) with the columns of input `x` (NHWC) under the convolution `info`. */
 export function im2colTransposed(x: Float32Array, cols: Float32Array, info: ConvInfo): void {
   const cin = info.inChannels;
-  const positions = info.batchSize * info.outHeight * info.outWidth;
+  const { positions } = columnsShape(info);
   forEachTapPosition(info, (tap, p, at) => {
     let dst = tap * cin * positions + p;
     if (at < 0) {
@@ -86,7 +86,7 @@ export function im2colTransposed(x: Float32Array, cols: Float32Array, info: Conv
  */
 export function col2imTransposed(cols: Float32Array, dx: Float32Array, info: ConvInfo): void {
   const cin = info.inChannels;
-  const positions = info.batchSize * info.outHeight * info.outWidth;
+  const { positions } = columnsShape(info);
   dx.fill(0);
   forEachTapPosition(info, (tap, p, at) => {
     if (at < 0) return;
