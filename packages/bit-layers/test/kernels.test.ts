@@ -1,6 +1,7 @@
 /**
  * The wasm training kernels one by one: registration, every conv filter-gradient plan, the
- * input gradient (every stride, both plans), the native MaxPoolGrad bug they replace, errors, and no leaks.
+ * input gradient (every stride, both plans), the copy-free Identity, the native MaxPoolGrad bug
+ * they replace, errors, and no leaks.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
@@ -99,11 +100,13 @@ function filterGradCase(xs: number[], ks: number[], s: number, pad: Pad, zeroEve
 }
 
 let nativeMaxPoolGrad: KernelFunc;
+let nativeIdentity: KernelFunc;
 let registeredFirst: string[];
 
 beforeAll(async () => {
   await useBackend('wasm');
   nativeMaxPoolGrad = tf.getKernel('MaxPoolGrad', 'wasm').kernelFunc;
+  nativeIdentity = tf.getKernel('Identity', 'wasm').kernelFunc;
   registeredFirst = registerWasmTrainingKernels();
 });
 
@@ -117,6 +120,7 @@ describe('registerWasmTrainingKernels', () => {
       'MaxPoolGrad',
       'Conv2DBackpropInput',
       'Conv2D',
+      'Identity',
     ]);
     expect([...WASM_TRAINING_KERNEL_NAMES]).toEqual(registeredFirst);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm').kernelFunc).toBe(
@@ -151,6 +155,35 @@ describe('registerWasmTrainingKernels', () => {
     expect(tf.sum(ours).dataSync()[0]).toBe(pooled.size);
     expect(tf.sum(native).dataSync()[0]).not.toBe(pooled.size);
     tf.dispose([x, pooled, dy, ours, native]);
+  });
+});
+
+describe('Identity (shares the data instead of copying it)', () => {
+  it('adds a reference, no buffer; either tensor outlives the other; strings use the native kernel', async () => {
+    await useBackend('wasm');
+    expect(tf.getKernel('Identity', 'wasm').kernelFunc).not.toBe(nativeIdentity);
+    const before = wasmBackend().numDataIds();
+    const x = tf.tensor2d(values(12, 3), [3, 4]);
+    const expected = x.dataSync().slice();
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId);
+    expect(wasmBackend().numDataIds()).toBe(before + 1);
+    x.dispose();
+    expect(y.dataSync()).toEqual(expected);
+    const z = tf.clone(y);
+    y.dispose();
+    expect(z.dataSync()).toEqual(expected);
+    z.dispose();
+    expect(wasmBackend().numDataIds()).toBe(before);
+    // The gradient tape's identity gradients: d(sum(x * 1))/dx through clone is ones.
+    const w = tf.tensor1d([1, -2, 3]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.clone(v)))(w);
+    expect([...g.dataSync()]).toEqual([1, 1, 1]);
+    const s = tf.tensor1d(['a', 'b'], 'string');
+    const t = tf.clone(s);
+    expect(t.dataSync()).toEqual(['a', 'b']);
+    tf.dispose([w, g, s, t]);
+    expect(wasmBackend().numDataIds()).toBe(before);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  Identity,
   MaxPoolGrad,
   type KernelConfig,
   type KernelFunc,
@@ -15,6 +16,7 @@ import {
 import { makeConv2DConfig } from './conv2d';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { makeIdentityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { conv2DBackpropFilterCpuConfig } from './conv2d-backprop-filter-cpu';
 import { CPU_BACKEND_NAME } from './cpu-backend';
@@ -58,6 +60,12 @@ const TRAINING_KERNELS: readonly TrainingKernel[] = [
     reason: 'slow',
     make: (native) => makeConv2DConfig(native),
   },
+  // The native one copies; the gradient tape runs it hundreds of times a step.
+  {
+    kernelName: Identity,
+    reason: 'slow',
+    make: (native) => makeIdentityConfig(native),
+  },
 ];
 
 /** Kernel functions this module registered, to recognise them on a later call. */
@@ -74,7 +82,8 @@ export interface WasmTrainingKernelOptions {
    * Also replace native kernels that are correct but slow: `Conv2DBackpropInput` (as one
    * XNNPACK convolution per stride phase, or one product where the filter outweighs the
    * activations; dilated ones still use the native kernel) and `Conv2D` (one product where
-   * the filter outweighs the activations, the native convolution otherwise). Default true.
+   * the filter outweighs the activations, the native convolution otherwise) and `Identity`
+   * (shares its input's data instead of copying it). Default true.
    */
   replaceSlow?: boolean;
 }
@@ -84,7 +93,8 @@ export interface WasmTrainingKernelOptions {
  * for backend 'wasm': `Conv2DBackpropFilter` (missing natively, so no conv weight had a
  * gradient), a correct `MaxPoolGrad` (the native one is wrong when a window holds only negative
  * values) and, unless `replaceSlow` is false, a `Conv2DBackpropInput` on XNNPACK (any stride)
- * and a `Conv2D` that does not re-pack fresh filters in the deep stages.
+ * a `Conv2D` that does not re-pack fresh filters in the deep stages and an `Identity` that
+ * does not copy.
  *
  * Call it after `@tensorflow/tfjs-backend-wasm` has been imported (importing the backend
  * registers its kernels and would overwrite these); the backend need not be initialised yet.
