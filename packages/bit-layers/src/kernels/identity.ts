@@ -9,20 +9,25 @@
  */
 import { Identity } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { WASM_BACKEND_NAME } from './wasm-backend';
+import { WASM_BACKEND_NAME, WasmKernelError } from './wasm-backend';
 
 /** The one method of the wasm backend that sharing needs. */
 interface RefCounting {
   incRef(dataId: object): void;
 }
 
-/** An `Identity` sharing its input's data; `native` serves string tensors and other backends. */
+/**
+ * An `Identity` sharing its input's data; `native` (the backend's own kernel) serves string
+ * tensors, and every tensor on a backend without `incRef`.
+ */
 export function makeIdentityConfig(native: KernelFunc | undefined): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const x = (args.inputs as { x: TensorInfo }).x;
     const backend = args.backend as Partial<RefCounting>;
     if (x.dtype === 'string' || typeof backend.incRef !== 'function') {
-      if (!native) throw new Error(`${Identity}: no native kernel for a ${x.dtype} tensor`);
+      if (!native) {
+        throw new WasmKernelError(`${Identity}: no native kernel for a ${x.dtype} tensor`);
+      }
       return native(args);
     }
     backend.incRef(x.dataId);

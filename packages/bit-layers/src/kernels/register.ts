@@ -81,8 +81,8 @@ export interface WasmTrainingKernelOptions {
   /**
    * Also replace native kernels that are correct but slow: `Conv2DBackpropInput` (as one
    * XNNPACK convolution per stride phase, or one product where the filter outweighs the
-   * activations; dilated ones still use the native kernel) and `Conv2D` (one product where
-   * the filter outweighs the activations, the native convolution otherwise) and `Identity`
+   * activations; dilated ones still use the native kernel), `Conv2D` (one product where the
+   * filter outweighs the activations, the native convolution otherwise) and `Identity`
    * (shares its input's data instead of copying it). Default true.
    */
   replaceSlow?: boolean;
