@@ -9,6 +9,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   readdirSync,
   rmSync,
   truncateSync,
@@ -224,6 +225,29 @@ describe('NodeRunStore', () => {
       rmSync(join(d, 'checkpoint'), { recursive: true, force: true });
       expect(await stepRead(new NodeRunStore(d)), `${c.name}: previous`).toBe(c.prev ?? c.step);
     }
+  });
+
+  it("removes the final model's leftovers of a killed save; a model moved aside comes back", async () => {
+    const deadPid = 2 ** 22 + 17;
+    const dir = freshDir();
+    await new NodeRunStore(dir).writeCheckpoint(checkpointAt(1));
+    const model = (tag: string, text: string) => {
+      mkdirSync(join(dir, tag));
+      writeFileSync(join(dir, tag, 'model.json'), text);
+    };
+    model('model', 'current');
+    model(`.model.tmp-${deadPid}-aa`, 'half written');
+    model(`.model.old-${deadPid}-bb`, 'previous');
+    const removed = await new NodeRunStore(dir).cleanLeftovers();
+    expect(removed.sort()).toEqual([`.model.old-${deadPid}-bb`, `.model.tmp-${deadPid}-aa`]);
+    expect(readFileSync(join(dir, 'model', 'model.json'), 'utf8')).toBe('current');
+    // Killed after the previous model was moved aside and before the new one was moved in.
+    rmSync(join(dir, 'model'), { recursive: true });
+    model(`.model.tmp-${deadPid}-cc`, 'complete but not moved');
+    model(`.model.old-${deadPid}-dd`, 'previous');
+    expect(await new NodeRunStore(dir).cleanLeftovers()).toEqual([`.model.tmp-${deadPid}-cc`]);
+    expect(readFileSync(join(dir, 'model', 'model.json'), 'utf8')).toBe('previous');
+    expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
   it('leftovers of a process that is still running are kept', async () => {

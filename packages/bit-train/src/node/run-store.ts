@@ -234,8 +234,10 @@ export class NodeRunStore implements RunStore {
   /**
    * Removes what a killed process left: `.checkpoint.tmp-*` folders (never complete),
    * `.checkpoint.old-*` aside folders (restored as `checkpoint.prev` when that is missing), and
-   * `metrics.jsonl.tmp-*` files. Leftovers of a process still running are kept. Runs once per
-   * store before its first checkpoint write; call it at the start of a run.
+   * `metrics.jsonl.tmp-*` files, and the final model's `.model.tmp-*` folders (never complete)
+   * and `.model.old-*` aside folders (moved back to `model` when that is missing, else removed).
+   * Leftovers of a process still running are kept. Runs once per store before its first
+   * checkpoint write; call it at the start of a run.
    */
   async cleanLeftovers(): Promise<string[]> {
     this.cleaned = true;
@@ -244,9 +246,20 @@ export class NodeRunStore implements RunStore {
     const tmpPrefix = `.${RUN_FILES.checkpoint}.tmp-`;
     const oldPrefix = `.${RUN_FILES.checkpoint}.old-`;
     const metricsPrefix = `${RUN_FILES.metrics}.tmp-`;
+    const modelTmpPrefix = `.${RUN_FILES.model}.tmp-`;
+    const modelOldPrefix = `.${RUN_FILES.model}.old-`;
     const asides: { name: string; step: number }[] = [];
     for (const name of names) {
       if (!leftByDeadProcess(name)) continue;
+      if (
+        name.startsWith(modelOldPrefix) &&
+        !(await exists(join(this.paths.model, 'model.json')))
+      ) {
+        // Killed between moving the previous model aside and moving the new one in.
+        await rm(this.paths.model, { recursive: true, force: true });
+        await rename(join(this.paths.dir, name), this.paths.model);
+        continue;
+      }
       if (name.startsWith(oldPrefix)) {
         const state = await this.stateIn(join(this.paths.dir, name)).catch(() => undefined);
         if (state) {
@@ -257,7 +270,9 @@ export class NodeRunStore implements RunStore {
       if (
         name.startsWith(tmpPrefix) ||
         name.startsWith(oldPrefix) ||
-        name.startsWith(metricsPrefix)
+        name.startsWith(metricsPrefix) ||
+        name.startsWith(modelTmpPrefix) ||
+        name.startsWith(modelOldPrefix)
       ) {
         await rm(join(this.paths.dir, name), { recursive: true, force: true });
         removed.push(name);
