@@ -4,8 +4,8 @@
  * gradient tape passes gradients through it), about 50 ms a step for R50x1 at 128 px, batch 4.
  * Tensors are immutable, so this one shares the input's data and adds a reference, as the
  * backend's own `Reshape` does and as tfjs-backend-cpu's `Identity` does. Code that writes into
- * a tensor's heap memory must check that it holds the only reference (see @bit/train's
- * `writableHeapView`), as it must already for reshaped tensors.
+ * a tensor's heap memory must check that it holds the only reference, as it must already for
+ * reshaped tensors.
  */
 import { Identity } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';

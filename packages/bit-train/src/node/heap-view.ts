@@ -7,30 +7,19 @@ import * as tf from '@tensorflow/tfjs-core';
 
 interface HeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  dataIdMap: { has(dataId: object): boolean; get(dataId: object): { refCount?: number } };
+  dataIdMap: { has(dataId: object): boolean };
 }
 
 /**
  * A view of `t`'s values in the wasm heap, or undefined when `t` is not a float32 tensor of the
  * active wasm backend. Valid until the next allocation (the heap may grow): use it at once.
- * Writing to it changes the tensor in place: only for tensors (or variables) the caller owns.
+ * Read it only: other tensors may share the data (a reshape, an identity).
  */
 export function heapView(t: tf.Tensor): Float32Array | undefined {
   if (t.dtype !== 'float32' || tf.getBackend() !== 'wasm') return undefined;
   const b = tf.backend() as unknown as Partial<HeapBackend>;
   if (typeof b.typedArrayFromHeap !== 'function' || !b.dataIdMap?.has(t.dataId)) return undefined;
   return b.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
-}
-
-/**
- * A view of `t`'s values to change them in place: as {@link heapView}, and undefined also when
- * other tensors share `t`'s data (a reshape, an identity gradient), which the write would change.
- */
-export function writableHeapView(t: tf.Tensor): Float32Array | undefined {
-  const view = heapView(t);
-  if (!view) return undefined;
-  const b = tf.backend() as unknown as HeapBackend;
-  return b.dataIdMap.get(t.dataId).refCount === 1 ? view : undefined;
 }
 
 /** Copies `t`'s values into `out` at `offset` (from the heap on wasm, else via dataSync). */
