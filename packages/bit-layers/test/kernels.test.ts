@@ -175,7 +175,7 @@ describe('Identity (shares the data instead of copying it)', () => {
     expect(z.dataSync()).toEqual(expected);
     z.dispose();
     expect(wasmBackend().numDataIds()).toBe(before);
-    // The gradient tape's identity gradients: d(sum(x * 1))/dx through clone is ones.
+    // Through the gradient tape: d(sum(clone(w)))/dw is ones.
     const w = tf.tensor1d([1, -2, 3]);
     const g = tf.grad((v: tf.Tensor) => tf.sum(tf.clone(v)))(w);
     expect([...g.dataSync()]).toEqual([1, 1, 1]);

@@ -3,8 +3,8 @@
  * (`Conv2DBackpropFilter`, `MaxPoolGrad`) or runs too slowly (`Conv2DBackpropInput`, `Conv2D`,
  * `Identity`), registered by whoever picks the backend (an application, a test): import
  * `@tensorflow/tfjs-backend-wasm`, then call `registerWasmTrainingKernels()`. Works through
- * tfjs-core's kernel registry only; it never imports a backend. `registerCpuTrainingKernels()` does the same for tfjs-backend-cpu
- * (a fast `Conv2DBackpropFilter`).
+ * tfjs-core's kernel registry only; it never imports a backend. `registerCpuTrainingKernels()`
+ * does the same for tfjs-backend-cpu (a fast `Conv2DBackpropFilter`).
  */
 export {
   registerCpuTrainingKernels,

@@ -92,7 +92,7 @@ export interface WasmTrainingKernelOptions {
  * Makes gradient-based training correct (and usably fast) on the wasm backend by registering,
  * for backend 'wasm': `Conv2DBackpropFilter` (missing natively, so no conv weight had a
  * gradient), a correct `MaxPoolGrad` (the native one is wrong when a window holds only negative
- * values) and, unless `replaceSlow` is false, a `Conv2DBackpropInput` on XNNPACK (any stride)
+ * values) and, unless `replaceSlow` is false, a `Conv2DBackpropInput` on XNNPACK (any stride),
  * a `Conv2D` that does not re-pack fresh filters in the deep stages and an `Identity` that
  * does not copy.
  *

@@ -26,3 +26,13 @@ export function heapView(t: tf.Tensor): Float32Array | undefined {
 export function copyOut(t: tf.Tensor, out: Float32Array, offset: number): void {
   out.set(heapView(t) ?? (t.dataSync() as Float32Array), offset);
 }
+
+/**
+ * A float32 tensor of `view`'s current values (a view of shared memory that its writer will
+ * overwrite): wasm copies the values into its heap when the tensor is made; other backends keep
+ * the array they are given, so it is copied first.
+ */
+export function tensorOfView(view: Float32Array, shape: readonly number[]): tf.Tensor {
+  const kept = tf.getBackend() === 'wasm' ? view : view.slice();
+  return tf.tensor(kept, [...shape], 'float32');
+}

@@ -10,7 +10,7 @@ import { buildResNetV2, features, modelWeights, predict, setBiTMetadata } from '
 import { prepareBackendForTraining } from '../backend';
 import { accumulateGradients } from '../loop/step';
 import { makeTarget, type TrainTarget } from '../loop/target';
-import { copyOut } from './heap-view';
+import { copyOut, tensorOfView } from './heap-view';
 import { startWorkerBackend } from './worker-backend';
 import type {
   FromTrainWorker,
@@ -110,14 +110,12 @@ async function step(m: StepMessage): Promise<void> {
   const values = shared;
   const out = gradients;
   // New tensors, not writes into the variables' memory: kernels may cache by data id.
-  // wasm copies a tensor's values into its heap when it is made; other backends keep the
-  // array, which the main thread overwrites before the next step.
-  const copy = tf.getBackend() !== 'wasm';
   tf.tidy(() => {
     t.weights.forEach((w, i) => {
       const slot = slots[i];
-      const view = values.subarray(slot.offset, slot.offset + slot.size);
-      w.variable.assign(tf.tensor(copy ? view.slice() : view, [...slot.shape], 'float32'));
+      w.variable.assign(
+        tensorOfView(values.subarray(slot.offset, slot.offset + slot.size), slot.shape),
+      );
     });
   });
   const { grads, loss } = await accumulateGradients(

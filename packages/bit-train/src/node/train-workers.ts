@@ -28,7 +28,7 @@ import type {
   ToTrainWorker,
   WeightSlot,
 } from './train-worker-protocol';
-import { copyOut } from './heap-view';
+import { copyOut, tensorOfView } from './heap-view';
 import { backendImports } from './worker-backend';
 import { builtWorkerUrl, checkWorkerCount, startThreads, type WorkerThread } from './worker-thread';
 
@@ -151,7 +151,6 @@ class TrainWorkersSession implements GradientSession {
     }
     const grads = own.grads;
     let loss = own.loss;
-    const copies = tf.getBackend() === 'wasm';
     results.forEach((r, k) => {
       if (r.type !== 'grads') return;
       loss += r.loss;
@@ -160,11 +159,10 @@ class TrainWorkersSession implements GradientSession {
         const slot = this.slots[i];
         const data = this.gradients[k].subarray(slot.offset, slot.offset + slot.size);
         const prev = grads.get(w.name);
-        // wasm copies the values into its heap when the tensor is made; other backends keep
-        // the array, which the worker overwrites next step. The backend's add is ~5x faster
-        // than a JS loop over the heap (R50x1's 23.5M gradients: 18-20 vs 83-107 ms).
+        // The backend's add is ~5x faster than a JS loop over the heap (R50x1's 23.5M
+        // gradients: 18-20 vs 83-107 ms).
         const next = tf.tidy(() => {
-          const g = tf.tensor(copies ? data : data.slice(), [...slot.shape], 'float32');
+          const g = tensorOfView(data, slot.shape);
           return prev ? tf.add(prev, g) : g;
         });
         prev?.dispose();
