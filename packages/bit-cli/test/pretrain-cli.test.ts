@@ -21,10 +21,25 @@ describe('bit pretrain', () => {
       ['pretrain', '--train', FASHION, '--out', join(work, 'x'), '--steps', '20', '--epochs', '1'],
       ['pretrain', '--train', FASHION, '--out', join(work, 'x'), '--steps', '20', '--units', '1,1'],
       ['pretrain', '--train', FASHION, '--out', join(work, 'x'), '--steps', '20', '--width', '0.3'],
+      [
+        ...['pretrain', '--train', FASHION, '--out', join(work, 'x'), '--steps', '20'],
+        '--crop-area',
+        '0',
+      ],
+      [
+        ...['pretrain', '--train', FASHION, '--out', join(work, 'x'), '--steps', '20'],
+        '--crop-area',
+        '0.5,0.2',
+      ],
+      [
+        ...['pretrain', '--train', FASHION, '--out', join(work, 'x'), '--steps', '20'],
+        ...['--crop-area', '0.1', '--no-crop'],
+      ],
     ]) {
       const r = bit(args);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).not.toMatch(/\n\s+at /);
+      if (args.includes('--crop-area')) expect(r.stderr).toMatch(/--crop-area/);
     }
   });
 

@@ -35,6 +35,7 @@ export { crop, flipLeftRight, type HwcImage } from './transforms/crop-flip';
 export {
   applyAugment,
   applyAugmentInto,
+  checkCropArea,
   checkResolution,
   sampleAugmentParams,
   type AugmentParams,

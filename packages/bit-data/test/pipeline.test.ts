@@ -62,6 +62,20 @@ describe('pipeline determinism', () => {
     expect(a[0].images.every((v) => v >= 0 && v <= 1)).toBe(true);
   });
 
+  it('cropArea: Inception crops, seeded; the same order; a bad range is refused up front', async () => {
+    const inception = { ...base, cropArea: [0.1, 1] as [number, number] };
+    const a = await take(src, inception, 3);
+    same(a, await take(src, inception, 3));
+    const fixed = await take(src, base, 3);
+    // The first epoch's order is drawn before any crop, so it is the fixed crop's.
+    expect(a.slice(0, 2).map((b) => Array.from(b.indices))).toEqual(
+      fixed.slice(0, 2).map((b) => Array.from(b.indices)),
+    );
+    expect(a[0].images).not.toEqual(fixed[0].images);
+    expect(a[0].shape).toEqual([4, 8, 8, 3]);
+    expect(() => createPipeline(src, { ...base, cropArea: [0, 1] })).toThrow(/cropArea/);
+  });
+
   it('each epoch is a permutation of the data (batches cross epoch ends)', async () => {
     const b = await take(src, base, 5); // 20 examples = 2 epochs
     const order = b.flatMap((x) => Array.from(x.indices));

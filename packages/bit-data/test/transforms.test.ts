@@ -5,6 +5,7 @@ import { crop, flipLeftRight } from '../src/transforms/crop-flip';
 import {
   applyAugment,
   sampleAugmentParams,
+  type AugmentParams,
   type TransformOptions,
 } from '../src/transforms/hyperrule';
 import { resizeBilinear } from '../src/transforms/resize';
@@ -111,6 +112,18 @@ describe('crop and flip', () => {
   });
 });
 
+/** The transform of `p` as separate steps: resize, then crop, then flip. */
+function unfused(img: DecodedImage, p: AugmentParams) {
+  const ref = crop(
+    resizeBilinear(img, p.resizeHeight, p.resizeWidth),
+    p.top,
+    p.left,
+    p.height,
+    p.width,
+  );
+  return p.flip ? flipLeftRight(ref) : ref;
+}
+
 describe('HyperRule augmentation', () => {
   const train: TransformOptions = { mode: 'train', resolution: { precrop: 20, crop: 16 } };
 
@@ -121,16 +134,7 @@ describe('HyperRule augmentation', () => {
     for (let t = 0; t < 20; t++) {
       const p = sampleAugmentParams(rng, train);
       flips += p.flip ? 1 : 0;
-      const fused = applyAugment(img, p);
-      let ref = crop(
-        resizeBilinear(img, p.resizeHeight, p.resizeWidth),
-        p.top,
-        p.left,
-        p.height,
-        p.width,
-      );
-      if (p.flip) ref = flipLeftRight(ref);
-      expect(maxAbsDiff(fused.data, ref.data)).toBe(0);
+      expect(maxAbsDiff(applyAugment(img, p).data, unfused(img, p).data)).toBe(0);
     }
     expect(flips).toBeGreaterThan(2);
     expect(flips).toBeLessThan(18);
@@ -165,6 +169,69 @@ describe('HyperRule augmentation', () => {
     expect(() =>
       sampleAugmentParams(rng, { mode: 'train', resolution: { precrop: 10, crop: 16 } }),
     ).toThrow(/precrop/);
+  });
+});
+
+describe('Inception-style crop (cropArea)', () => {
+  const train: TransformOptions = {
+    mode: 'train',
+    resolution: { precrop: 20, crop: 16 },
+    cropArea: [0.05, 1],
+  };
+
+  it('boxes cover a share of the area in the range, aspect in [3/4, 4/3], inside the image', () => {
+    const rng = new Rng(4);
+    const shares: number[] = [];
+    for (let t = 0; t < 2000; t++) {
+      const p = sampleAugmentParams(rng, train);
+      // The window is the box: its share of each side is crop / resized side.
+      const fh = p.height / p.resizeHeight;
+      const fw = p.width / p.resizeWidth;
+      const share = fh * fw;
+      shares.push(share);
+      // Rounding the resized sides to integers moves the share by at most a few per cent.
+      expect(share).toBeGreaterThan(0.05 * 0.85);
+      expect(share).toBeLessThanOrEqual(1);
+      if (share < 1) {
+        expect(fw / fh).toBeGreaterThan((3 / 4) * 0.9);
+        expect(fw / fh).toBeLessThan((4 / 3) * 1.1);
+      }
+      expect(p.top + p.height).toBeLessThanOrEqual(p.resizeHeight);
+      expect(p.left + p.width).toBeLessThanOrEqual(p.resizeWidth);
+      expect(p.top).toBeGreaterThanOrEqual(0);
+    }
+    // Uniform in area: about a tenth of the boxes below 0.145 (large boxes that do not fit
+    // are drawn again, which moves a little weight down); large boxes occur too.
+    const below = shares.filter((s) => s < 0.145).length / shares.length;
+    expect(below).toBeGreaterThan(0.06);
+    expect(below).toBeLessThan(0.16);
+    expect(shares.filter((s) => s > 0.6 && s < 1).length).toBeGreaterThan(100);
+  });
+
+  it('renders as resize, then crop, then flip; [1, 1] is the whole image', () => {
+    const img = randomImage(11, 14, 6);
+    const rng = new Rng(2);
+    for (let t = 0; t < 20; t++) {
+      const p = sampleAugmentParams(rng, train);
+      expect(maxAbsDiff(applyAugment(img, p).data, unfused(img, p).data)).toBe(0);
+    }
+    for (let t = 0; t < 20; t++) {
+      const p = sampleAugmentParams(rng, { ...train, cropArea: [1, 1] });
+      expect(p).toMatchObject({ resizeHeight: 16, resizeWidth: 16, top: 0, left: 0 });
+    }
+  });
+
+  it('the same seed draws the same boxes; crop off ignores it; bad ranges are named', () => {
+    const a = new Rng(9);
+    const b = new Rng(9);
+    for (let t = 0; t < 50; t++) {
+      expect(sampleAugmentParams(a, train)).toEqual(sampleAugmentParams(b, train));
+    }
+    const p = sampleAugmentParams(a, { ...train, crop: false, flip: false });
+    expect(p).toMatchObject({ resizeHeight: 16, resizeWidth: 16, top: 0, left: 0 });
+    for (const bad of [[0, 1], [0.5, 0.2], [0.5, 1.5], [0.3]] as unknown as [number, number][]) {
+      expect(() => sampleAugmentParams(a, { ...train, cropArea: bad })).toThrow(/cropArea/);
+    }
   });
 });
 

@@ -11,7 +11,7 @@ import type { Command } from './types';
 const usage =
   'bit pretrain --train <source> --out DIR [--val <source>] [--classes LIST] [--units 2,2,2,2] [--width 0.5] ' +
   '[--steps N | --epochs E] [--batch 128] [--base-lr 0.03*B/256] [--warmup-steps N] [--weight-decay 1e-4] ' +
-  '[--resolution 32] [--eval-every N] [--checkpoint-every N] [--no-crop] [--no-flip] [--seed S] [--resume] [--overwrite] [--backend B] [--workers N] [--max-pixels N] [--json]';
+  '[--resolution 32] [--eval-every N] [--checkpoint-every N] [--crop-area MIN[,MAX]] [--no-crop] [--no-flip] [--seed S] [--resume] [--overwrite] [--backend B] [--workers N] [--max-pixels N] [--json]';
 
 const flags = {
   train: {
@@ -61,6 +61,13 @@ const flags = {
     default: '32',
     description: 'training crop (precrop 9/8 of it)',
   },
+  'crop-area': {
+    type: 'string',
+    value: 'MIN[,MAX]',
+    defaultText: 'off: a fixed-size crop',
+    description:
+      "Inception-style crop covering MIN to MAX (default 1) of the image's area (BiT: 0.05)",
+  },
   'no-crop': { type: 'boolean', default: false, description: 'no random crop' },
   'no-flip': { type: 'boolean', default: false, description: 'no random flip' },
   seed: {
@@ -83,6 +90,19 @@ function unitsFlag(value: string): number[] {
   return units;
 }
 
+function cropAreaFlag(value: string | undefined): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(',').map((s) => Number(s.trim()));
+  const [min, max = 1] = parts;
+  if (parts.length > 2 || !(min > 0 && min <= max && max <= 1)) {
+    throw new UsageError(
+      `--crop-area must be MIN or MIN,MAX with 0 < MIN <= MAX <= 1, got '${value}'`,
+      usage,
+    );
+  }
+  return [min, max];
+}
+
 /** `bit pretrain`: BiT's upstream recipe, scaled down, from scratch (resumable run folder). */
 export const pretrainCommand: Command = {
   name: 'pretrain',
@@ -103,6 +123,10 @@ export const pretrainCommand: Command = {
     const num = (flag: keyof typeof values, min: number) =>
       numberFlag(values[flag] as string | undefined, flag, usage, { min });
     const units = unitsFlag(values.units!);
+    const cropArea = cropAreaFlag(values['crop-area']);
+    if (cropArea && values['no-crop']) {
+      throw new UsageError('--crop-area and --no-crop exclude each other', usage);
+    }
     const width = num('width', Number.MIN_VALUE)!;
     if (!Number.isInteger(64 * width)) {
       throw new UsageError(
@@ -147,6 +171,7 @@ export const pretrainCommand: Command = {
       evalEvery,
       checkpointEvery: checkpointEvery ?? (evalEvery || undefined),
       crop: !values['no-crop'],
+      ...(cropArea ? { cropArea } : {}),
       flip: !values['no-flip'],
       seed,
       workers: trainWorkers(workers, backend),

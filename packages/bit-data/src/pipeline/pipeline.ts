@@ -10,7 +10,12 @@ import {
   type SkippedFile,
   type WarningHandler,
 } from '../sources/types';
-import { checkResolution, type Resolution, type TransformOptions } from '../transforms/hyperrule';
+import {
+  checkCropArea,
+  checkResolution,
+  type Resolution,
+  type TransformOptions,
+} from '../transforms/hyperrule';
 import { createLocalExecutor, type BatchExecutor, type ItemTask } from './executor';
 import { BatchPlanner, type PipelineState, type PlannedItem } from './planner';
 import { prefetchIterator } from './stream';
@@ -26,6 +31,8 @@ export interface PipelineOptions {
   readonly seed?: number;
   /** Random crop (train; default true). */
   readonly crop?: boolean;
+  /** Inception-style crop area range instead of the fixed-size crop (train; see TransformOptions). */
+  readonly cropArea?: TransformOptions['cropArea'];
   /** Random horizontal flip (train; default true). */
   readonly flip?: boolean;
   /** Extra registered augmentations (train). */
@@ -121,6 +128,7 @@ export class Pipeline implements AsyncIterable<Batch> {
       );
     }
     checkResolution(o.resolution);
+    checkCropArea(o.cropArea);
     const train = mode === 'train';
     const mix = typeof o.mixup === 'number' ? { alpha: o.mixup } : (o.mixup ?? { alpha: 0 });
     const every = mix.every ?? 1;
@@ -153,6 +161,7 @@ export class Pipeline implements AsyncIterable<Batch> {
           mode,
           resolution: o.resolution,
           crop: o.crop,
+          cropArea: o.cropArea,
           flip: o.flip,
           augmentations: o.augmentations,
         },

@@ -3,6 +3,8 @@
  * ratio not kept, as in bit_tf2), random `crop` x `crop` window, random horizontal flip;
  * crop and flip can each be switched off (no crop for counting tasks: resize straight to
  * the crop size; no flip for orientation tasks). Eval: resize straight to the crop size.
+ * BiT's upstream training crops differently, Inception-style (`cropArea`): a random box of a
+ * random share of the image's area and aspect ratio, resized to `crop` x `crop`.
  * Parameters are drawn first (from the pipeline's seeded RNG) and applied after, so the same
  * parameters give the same pixels in any thread.
  */
@@ -25,6 +27,14 @@ export interface TransformOptions {
   readonly resolution: Resolution;
   /** Random crop in training (default true). Off: resize straight to the crop size. */
   readonly crop?: boolean;
+  /**
+   * Inception-style crop instead (train, with `crop` on): the box covers a share of the image's
+   * area drawn uniformly from `[min, max]` (big_vision's BiT upstream: `[0.05, 1]`), with an
+   * aspect ratio drawn log-uniformly from [3/4, 4/3], and is resized to `crop` x `crop`
+   * (`precrop` is unused). Shares and aspect are taken on the image squashed to a square, as
+   * the HyperRule's resize does; after 10 draws that do not fit, the whole image is used.
+   */
+  readonly cropArea?: readonly [number, number];
   /** Random horizontal flip in training (default true). */
   readonly flip?: boolean;
   /** Extra registered augmentations (train only), applied in this order after the flip. */
@@ -57,10 +67,54 @@ export function checkResolution(resolution: Resolution): void {
   }
 }
 
+/** Checks an Inception crop's area range; throws DataArgumentError naming the field. */
+export function checkCropArea(cropArea: readonly [number, number] | undefined): void {
+  if (cropArea === undefined) return;
+  const [min, max] = Array.isArray(cropArea) ? cropArea : [NaN, NaN];
+  if (!Array.isArray(cropArea) || cropArea.length !== 2 || !(min > 0 && min <= max && max <= 1)) {
+    throw new DataArgumentError(
+      `cropArea must be [min, max] with 0 < min <= max <= 1, got ${JSON.stringify(cropArea)}`,
+    );
+  }
+}
+
+/** Draws that may miss before an Inception crop falls back to the whole image (as TF's sampler). */
+const INCEPTION_ATTEMPTS = 10;
+
+/**
+ * An Inception crop of a square image as resize sides and a window: the box's side shares
+ * (of height and width) `fh`, `fw` make the resized image `crop / fh` x `crop / fw`, of which
+ * the `crop` x `crop` window at a random place is the box.
+ */
+function sampleInceptionBox(
+  rng: Rng,
+  crop: number,
+  [minArea, maxArea]: readonly [number, number],
+): { resizeHeight: number; resizeWidth: number; top: number; left: number } {
+  let fh = 1;
+  let fw = 1;
+  for (let attempt = 0; attempt < INCEPTION_ATTEMPTS; attempt++) {
+    const area = minArea + (maxArea - minArea) * rng.next();
+    const aspect = Math.exp(Math.log(3 / 4) + Math.log(16 / 9) * rng.next());
+    const h = Math.sqrt(area / aspect);
+    const w = Math.sqrt(area * aspect);
+    if (h <= 1 && w <= 1) {
+      fh = h;
+      fw = w;
+      break;
+    }
+  }
+  const resizeHeight = Math.max(crop, Math.round(crop / fh));
+  const resizeWidth = Math.max(crop, Math.round(crop / fw));
+  const top = rng.nextInt(resizeHeight - crop + 1);
+  const left = rng.nextInt(resizeWidth - crop + 1);
+  return { resizeHeight, resizeWidth, top, left };
+}
+
 /**
  * Draws one image's transform parameters. Draw order (fixed, part of the reproducibility
- * contract): crop top, crop left (when cropping), flip (when flipping), then each extra
- * augmentation in order.
+ * contract): crop top, crop left (when cropping; an Inception crop first draws area and aspect
+ * pairs until one fits), flip (when flipping), then each extra augmentation in order.
  */
 export function sampleAugmentParams(rng: Rng, options: TransformOptions): AugmentParams {
   checkResolution(options.resolution);
@@ -81,20 +135,25 @@ export function sampleAugmentParams(rng: Rng, options: TransformOptions): Augmen
       `transform mode must be 'train' or 'eval', got ${String(options.mode)}`,
     );
   }
+  checkCropArea(options.cropArea);
   const doCrop = options.crop ?? true;
   const size = doCrop ? precrop : crop;
-  const top = doCrop ? rng.nextInt(precrop - crop + 1) : 0;
-  const left = doCrop ? rng.nextInt(precrop - crop + 1) : 0;
+  const box =
+    doCrop && options.cropArea
+      ? sampleInceptionBox(rng, crop, options.cropArea)
+      : {
+          resizeHeight: size,
+          resizeWidth: size,
+          top: doCrop ? rng.nextInt(precrop - crop + 1) : 0,
+          left: doCrop ? rng.nextInt(precrop - crop + 1) : 0,
+        };
   const flip = (options.flip ?? true) ? rng.next() < 0.5 : false;
   const extra = options.augmentations?.map((a) => ({
     name: a.name,
     params: getAugmentation(a.name).sample(rng, a.options),
   }));
   return {
-    resizeHeight: size,
-    resizeWidth: size,
-    top,
-    left,
+    ...box,
     height: crop,
     width: crop,
     flip,

@@ -43,6 +43,7 @@ export interface ImageBatchOptions {
   readonly seed: number;
   readonly mixupAlpha: number;
   readonly crop?: boolean;
+  readonly cropArea?: PipelineOptions['cropArea'];
   readonly flip?: boolean;
   readonly augmentations?: PipelineOptions['augmentations'];
   readonly state?: PipelineState;
@@ -59,6 +60,7 @@ export function imageBatches(source: DataSource, o: ImageBatchOptions): BatchPro
     mode: 'train',
     seed: o.seed,
     crop: o.crop,
+    cropArea: o.cropArea,
     flip: o.flip,
     augmentations: o.augmentations,
     mixup: o.mixupAlpha,

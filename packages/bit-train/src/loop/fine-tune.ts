@@ -304,6 +304,7 @@ export async function runTraining(options: FineTuneOptions): Promise<FineTuneRes
           seed,
           mixupAlpha,
           crop: options.crop,
+          cropArea: options.cropArea,
           flip: options.flip,
           augmentations: options.augmentations,
           state: dataState ?? undefined,

@@ -68,6 +68,12 @@ export interface FineTuneOptions {
   seed?: number;
   /** Random crop (default true; off for counting tasks). */
   crop?: boolean;
+  /**
+   * Inception-style random-size crop instead of the HyperRule's fixed-size one: the share of
+   * the image's area the crop covers, drawn from `[min, max]` (BiT's upstream: `[0.05, 1]`).
+   * `pretrain` takes it; fine-tuning keeps the HyperRule's crop unless this is given.
+   */
+  cropArea?: PipelineOptions['cropArea'];
   /** Random horizontal flip (default true; off for orientation tasks). */
   flip?: boolean;
   /** Extra registered augmentations (see @bit/data). */

@@ -2,6 +2,8 @@
  * pretrain: BiT's upstream training, scaled down, from scratch: a He-initialised ResNetV2
  * (GroupNorm + weight standardisation) trained with the upstream recipe of {@link upstreamPlan}
  * (SGD + momentum, warm-up, step decays, weight decay on kernels), random crop + flip, no MixUp.
+ * The crop is the HyperRule's fixed-size one unless `cropArea` asks for BiT's Inception-style one
+ * (measured on the transfer experiment: it did not help there; see the root README).
  * It runs the same loop as fineTune, so checkpoints, metrics, callbacks and exact resume are
  * the same. Isomorphic (see `@bit/train/node` for `pretrainRun` and run folders).
  */
