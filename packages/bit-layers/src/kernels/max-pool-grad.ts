@@ -61,6 +61,11 @@ export function maxPoolGradWasm(
   const { inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
   const { top, left } = info.padInfo;
+  // Per output position, the window's pixels in row-major order, each over the channels at
+  // once (contiguous reads); a strictly larger value moves the argmax, so ties keep the
+  // earliest, and every output adds to its input in row-major output order, as before.
+  const best = new Float32Array(c);
+  const at = new Int32Array(c);
   for (let b = 0; b < info.batchSize; b++) {
     const xBatch = b * h * w * c;
     for (let yr = 0; yr < oh; yr++) {
@@ -72,20 +77,21 @@ export function maxPoolGradWasm(
         const cMin = Math.max(0, c0);
         const cMax = Math.min(w, c0 + kw);
         const gBase = ((b * oh + yr) * ow + yc) * c;
-        for (let d = 0; d < c; d++) {
-          let best = Number.NEGATIVE_INFINITY;
-          let at = -1;
-          for (let r = rMin; r < rMax; r++) {
-            for (let col = cMin; col < cMax; col++) {
-              const i = xBatch + (r * w + col) * c + d;
-              if (x[i] > best) {
-                best = x[i];
-                at = i;
+        best.fill(Number.NEGATIVE_INFINITY);
+        at.fill(-1);
+        for (let r = rMin; r < rMax; r++) {
+          for (let col = cMin; col < cMax; col++) {
+            const base = xBatch + (r * w + col) * c;
+            for (let d = 0; d < c; d++) {
+              const v = x[base + d];
+              if (v > best[d]) {
+                best[d] = v;
+                at[d] = base + d;
               }
             }
           }
-          if (at >= 0) acc[at] += g[gBase + d];
         }
+        for (let d = 0; d < c; d++) if (at[d] >= 0) acc[at[d]] += g[gBase + d];
       }
     }
   }
