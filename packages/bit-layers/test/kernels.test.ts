@@ -20,6 +20,8 @@ import {
   type InputGradPlan,
 } from '../src/kernels/conv2d-backprop-input';
 import { maxPoolGradConfig } from '../src/kernels/max-pool-grad';
+import { im2colByChannel, im2colByPixel } from '../src/kernels/im2col';
+import { columnsShape } from '../src/kernels/conv-info';
 import {
   CPU_TRAINING_KERNEL_NAMES,
   registerCpuTrainingKernels,
@@ -229,6 +231,42 @@ const FILTER_GRAD_CASES: Array<[string, number[], number[], number, Pad, FilterG
   ],
 ];
 
+describe('columns matrix (im2col.ts)', () => {
+  it.each([
+    ['3x3 s1 same, rows of 40 (copied whole)', [2, 40, 40, 3], [3, 3, 3, 2], 1, 'same'],
+    ['3x3 s1 valid, rows of 30', [1, 32, 32, 5], [3, 3, 5, 2], 1, 'valid'],
+    [
+      '3x3 s2 explicit pad, odd sizes',
+      [2, 9, 11, 3],
+      [3, 3, 3, 2],
+      2,
+      [
+        [0, 0],
+        [2, 1],
+        [0, 2],
+        [0, 0],
+      ],
+    ],
+    ['7x7 s2 same (the root)', [1, 37, 35, 3], [7, 7, 3, 2], 2, 'same'],
+    ['5x5 s3 valid remainder', [2, 17, 13, 2], [5, 5, 2, 2], 3, 'valid'],
+    ['1x1 s2 (a projection)', [2, 7, 6, 5], [1, 1, 5, 3], 2, 'valid'],
+    ['3x3 s1 same on 2x2 px (every tap reads padding)', [1, 2, 2, 4], [3, 3, 4, 2], 1, 'same'],
+  ] as Array<[string, number[], number[], number, Pad]>)(
+    '%s: built by channel equals built by pixel',
+    (_n, xs, ks, s, pad) => {
+      const info = convInfo(xs, ks, s, pad);
+      const x = values(sizeOf(xs), 3);
+      const { rows, positions } = columnsShape(info);
+      const byPixel = new Float32Array(rows * positions).fill(Number.NaN);
+      const byChannel = new Float32Array(rows * positions).fill(Number.NaN);
+      im2colByPixel(x, byPixel, info);
+      im2colByChannel(x, byChannel, info);
+      expect(byPixel.some(Number.isNaN)).toBe(false);
+      expect(Array.from(byChannel)).toEqual(Array.from(byPixel));
+    },
+  );
+});
+
 describe('Conv2DBackpropFilter plans', () => {
   it.each(FILTER_GRAD_CASES)(
     '%s: every applicable plan matches float64',
@@ -250,7 +288,7 @@ describe('Conv2DBackpropFilter plans', () => {
     },
   );
 
-  it('picks matmul for 1x1/1, gemm when strided or for few positions, then taps, then the dilated conv', () => {
+  it('picks matmul for 1x1/1, gemm up to 4M column values, then taps (stride 1), then the dilated conv', () => {
     const plan = (xs: number[], ks: number[], s: number, pad: Pad) =>
       chooseFilterGradPlan(convInfo(xs, ks, s, pad));
     expect(plan([8, 32, 32, 256], [1, 1, 256, 64], 1, 'valid')).toBe('matmul');
@@ -259,8 +297,9 @@ describe('Conv2DBackpropFilter plans', () => {
     expect(plan([4, 34, 34, 128], [3, 3, 128, 128], 2, 'valid')).toBe('gemm'); // strided
     expect(plan([4, 134, 134, 3], [7, 7, 3, 64], 2, 'valid')).toBe('gemm'); // the root, 2.4M
     expect(plan([8, 16, 16, 64], [1, 1, 64, 128], 2, 'valid')).toBe('gemm');
-    expect(plan([4, 16, 16, 128], [3, 3, 128, 128], 1, 'same')).toBe('taps'); // P 1024
-    expect(plan([4, 32, 32, 64], [3, 3, 64, 64], 1, 'same')).toBe('taps'); // P 4096
+    expect(plan([4, 16, 16, 128], [3, 3, 128, 128], 1, 'same')).toBe('gemm'); // 1.2M
+    expect(plan([4, 32, 32, 64], [3, 3, 64, 64], 1, 'same')).toBe('gemm'); // 2.4M
+    expect(plan([4, 32, 32, 256], [3, 3, 256, 256], 1, 'same')).toBe('taps'); // 9.4M, P 4096
     expect(plan([8, 32, 32, 64], [3, 3, 64, 64], 1, 'same')).toBe('dilated-conv'); // P 8192
     expect(plan([8, 64, 64, 256], [3, 3, 256, 256], 2, 'same')).toBe('dilated-conv'); // 18.9M
   });

@@ -66,8 +66,25 @@ function forEachTapPosition(
   }
 }
 
-/** Fills `cols` ([K, P]) with the columns of input `x` (NHWC) under the convolution `info`. */
+/** Output rows shorter than this are copied value by value (faster there) rather than with `set`. */
+const SHORT_ROW = 32;
+
+/**
+ * Fills `cols` ([K, P]) with the columns of input `x` (NHWC) under the convolution `info`.
+ * For a k×k filter (k > 1) each row of `cols` (one tap, one input channel) is written front to
+ * back from a channel-major copy of x ({@link im2colByChannel}); a 1x1 filter reads each input
+ * pixel once, so its rows are filled pixel by pixel instead ({@link im2colByPixel}), which
+ * spares the transpose of pixels a stride skips (1x1 stride-2 projections ran 1.3-1.6x slower
+ * by channel). By channel, against by pixel for every filter: 2.4x faster for a 3x3 filter at
+ * 32x32 px and 64 channels, 2.1x at stride 2 (measured on R50x1's shapes at batch 4).
+ */
 export function im2colTransposed(x: Float32Array, cols: Float32Array, info: ConvInfo): void {
+  if (info.filterHeight === 1 && info.filterWidth === 1) im2colByPixel(x, cols, info);
+  else im2colByChannel(x, cols, info);
+}
+
+/** {@link im2colTransposed} one input pixel at a time: `Cin` writes with stride P each. */
+export function im2colByPixel(x: Float32Array, cols: Float32Array, info: ConvInfo): void {
   const cin = info.inChannels;
   const { positions } = columnsShape(info);
   forEachTapPosition(info, (tap, p, at) => {
@@ -78,6 +95,50 @@ export function im2colTransposed(x: Float32Array, cols: Float32Array, info: Conv
       for (let c = 0; c < cin; c++, dst += positions) cols[dst] = x[at + c];
     }
   });
+}
+
+/**
+ * {@link im2colTransposed} one row of `cols` at a time, front to back: x is first transposed
+ * to channel-major `[Cin, N·H·W]` (tiled), so that at stride 1 a row is a run of contiguous
+ * copies, one per output row.
+ */
+export function im2colByChannel(x: Float32Array, cols: Float32Array, info: ConvInfo): void {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin } = info;
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const plane = h * w;
+  const xt = new Float32Array(n * plane * cin);
+  transposeInto(x, 0, n * plane, cin, xt, 0);
+  let dst = 0;
+  for (let ky = 0; ky < info.filterHeight; ky++) {
+    for (let kx = 0; kx < info.filterWidth; kx++) {
+      // Output columns whose input column ox·sw − left + kx lies inside the image: [lo, hi).
+      const lo = Math.min(ow, Math.max(0, Math.ceil((left - kx) / sw)));
+      const hi = Math.max(lo, Math.min(ow, Math.floor((w - 1 + left - kx) / sw) + 1));
+      const count = hi - lo;
+      for (let c = 0; c < cin; c++) {
+        const channel = c * n * plane;
+        for (let b = 0; b < n; b++) {
+          for (let oy = 0; oy < oh; oy++, dst += ow) {
+            const iy = oy * sh - top + ky;
+            if (iy < 0 || iy >= h || count === 0) {
+              cols.fill(0, dst, dst + ow);
+              continue;
+            }
+            if (lo > 0) cols.fill(0, dst, dst + lo);
+            let from = channel + b * plane + iy * w + lo * sw - left + kx;
+            if (sw === 1 && count >= SHORT_ROW) {
+              cols.set(xt.subarray(from, from + count), dst + lo);
+            } else {
+              for (let ox = dst + lo, end = dst + hi; ox < end; ox++, from += sw)
+                cols[ox] = xt[from];
+            }
+            if (hi < ow) cols.fill(0, dst + hi, dst + ow);
+          }
+        }
+      }
+    }
+  }
 }
 
 /**
