@@ -78,6 +78,7 @@ export { EvalAccumulator, type EvalResult } from './eval/metrics';
 export {
   isAfterCheckpoint,
   isEvalLine,
+  type AugmentationSettings,
   type CheckpointState,
   type EvalMetrics,
   type MetricsLine,

@@ -115,6 +115,19 @@ describe('checkpoint and exact resume (wasm)', () => {
     await expect(
       fineTune(options(store, { resume: true, seed: 6, val: undefined })),
     ).rejects.toThrow(/seed 5 in the checkpoint, 6 now/);
+    // The augmentation is part of the settings too: other crops would not resume exactly.
+    expect((await store.readCheckpoint())?.state.augmentation).toEqual({ crop: true, flip: true });
+    for (const other of [{ flip: false }, { cropArea: [0.5, 1] as [number, number] }]) {
+      await expect(
+        fineTune(options(store, { resume: true, val: undefined, ...other })),
+      ).rejects.toThrow(/augmentation \{"crop":true,"flip":true\} in the checkpoint/);
+    }
+    // A checkpoint from before augmentation was recorded resumes as before.
+    const old = await store.readCheckpoint();
+    const { augmentation: _dropped, ...legacy } = old!.state;
+    await store.writeCheckpoint({ ...old!, state: legacy });
+    const resumed = await fineTune(options(store, { resume: true, val: undefined }));
+    expect(resumed.resumedFrom).toBe(0);
   });
 });
 

@@ -28,7 +28,13 @@ import { evaluate } from '../eval/evaluate';
 import type { EvalResult } from '../eval/metrics';
 import { MomentumSgd } from '../optimizer/momentum-sgd';
 import { captureCheckpoint, restoreCheckpoint } from '../run/checkpoint';
-import type { CheckpointState, EvalMetrics, StepMetrics, TrainCheckpoint } from '../run/types';
+import type {
+  AugmentationSettings,
+  CheckpointState,
+  EvalMetrics,
+  StepMetrics,
+  TrainCheckpoint,
+} from '../run/types';
 import { checkBiTModel, modelForClasses, releaseInferenceCaches, tagFineTuned } from './model';
 import type {
   CheckpointReason,
@@ -93,6 +99,7 @@ async function imageSizeOf(
 interface RunSetup {
   plan: HyperRulePlan;
   resolution: Resolution;
+  augmentation: AugmentationSettings;
   mixupAlpha: number;
   split: BatchSplitPlan;
   mode: TrainMode;
@@ -147,7 +154,13 @@ async function resolveSetup(o: FineTuneOptions): Promise<RunSetup> {
       ? planBatchSplit(plan.batchSize, o.microBatch)
       : planBatchSplitByCount(plan.batchSize, o.batchSplit ?? 1);
   const mode: TrainMode = o.headOnly ? (o.precomputeFeatures ? 'features' : 'head') : 'full';
-  return { plan, resolution, mixupAlpha, split, mode, seed: o.seed ?? 0, classes };
+  const augmentation: AugmentationSettings = {
+    crop: o.crop ?? true,
+    flip: o.flip ?? true,
+    ...(o.cropArea ? { cropArea: [o.cropArea[0], o.cropArea[1]] as [number, number] } : {}),
+    ...(o.augmentations?.length ? { extra: o.augmentations.map((a) => ({ ...a })) } : {}),
+  };
+  return { plan, resolution, augmentation, mixupAlpha, split, mode, seed: o.seed ?? 0, classes };
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
@@ -177,6 +190,8 @@ function checkResumable(state: CheckpointState, setup: RunSetup): void {
   cmp('seed', state.seed, setup.seed);
   cmp('mixupAlpha', state.mixupAlpha, setup.mixupAlpha);
   cmp('resolution', state.resolution, setup.resolution);
+  // Checkpoints from before augmentation was recorded carry none: nothing to compare.
+  if (state.augmentation) cmp('augmentation', state.augmentation, setup.augmentation);
   cmp('classes', state.classes, setup.classes);
   if (problems.length) {
     throw new CheckpointError(
@@ -212,7 +227,7 @@ export async function runTraining(options: FineTuneOptions): Promise<FineTuneRes
   checkBiTModel(options.model, 'fineTune: model');
   prepareBackendForTraining();
   const setup = await resolveSetup(options);
-  const { plan, resolution, mixupAlpha, split, mode, seed, classes } = setup;
+  const { plan, resolution, augmentation, mixupAlpha, split, mode, seed, classes } = setup;
   const { store, signal, callbacks = {} } = options;
   const k = classes.length;
   const model: tfl.LayersModel = modelForClasses(options.model, k, options.newHead);
@@ -251,6 +266,7 @@ export async function runTraining(options: FineTuneOptions): Promise<FineTuneRes
       seed,
       mixupAlpha,
       resolution,
+      augmentation,
       classes,
       batchSplit: split.numMicroBatches,
       savedAt: new Date().toISOString(),

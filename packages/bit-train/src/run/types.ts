@@ -45,6 +45,18 @@ export function isAfterCheckpoint(line: MetricsLine, step: number): boolean {
   return isEvalLine(line) ? line.step > step : line.step >= step;
 }
 
+/** How a run augments its training images (recorded in checkpoints; a resume must match). */
+export interface AugmentationSettings {
+  /** Random crop (false: resized straight to the crop size). */
+  readonly crop: boolean;
+  /** Random horizontal flip. */
+  readonly flip: boolean;
+  /** Inception-style crop area range, when used. */
+  readonly cropArea?: readonly [number, number];
+  /** Extra registered augmentations, in order. */
+  readonly extra?: readonly { readonly name: string; readonly options?: unknown }[];
+}
+
 /** The JSON part of a checkpoint (state.json). */
 export interface CheckpointState {
   readonly version: 1;
@@ -59,6 +71,8 @@ export interface CheckpointState {
   readonly seed: number;
   readonly mixupAlpha: number;
   readonly resolution: Resolution;
+  /** The training images' augmentation (absent in checkpoints written before it was recorded). */
+  readonly augmentation?: AugmentationSettings;
   /** Class names, by label. */
   readonly classes: readonly string[];
   /** Micro-batches per step when the checkpoint was written (may change on resume). */
