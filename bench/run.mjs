@@ -5,10 +5,11 @@
  * after another on an otherwise idle machine (the load average is recorded at the start and
  * the end), then written between the `<!-- bench:start -->` / `<!-- bench:end -->` markers.
  *
- *   node bench/run.mjs [--quick] [--out FILE] [--sections throughput,ratios,memory,load]
+ *   node bench/run.mjs [--quick] [--out FILE] [--sections throughput,ratios,memory,load] [--repeat N]
  *
  * --quick: tiny settings (R50x0.5 at 32 px, one iteration, a small checkpoint) to check the
- * harness itself (CI); --out: write the tables to FILE instead of BENCHMARKS.md.
+ * harness itself (CI); --out: write the tables to FILE instead of BENCHMARKS.md; --repeat: rounds
+ * of each ratio pair, alternating (default 3; 1 with --quick).
  * Backends: cpu and wasm always; tfjs-node / tfjs-node-gpu when installed; the ONNX engine
  * when `bit bench` has `--engine` and onnxruntime-node is installed; `--workers 2` for
  * training when `bit bench` has `--workers`.
@@ -27,6 +28,14 @@ const flag = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : und
 const quick = args.includes('--quick');
 const out = flag('--out') ?? join(root, 'BENCHMARKS.md');
 const sections = (flag('--sections') ?? 'throughput,ratios,memory,load').split(',');
+/** Rounds of each ratio pair (A B A B ...): default 3, 1 with --quick. */
+const repeat = Number(flag('--repeat') ?? (quick ? 1 : 3));
+if (!Number.isInteger(repeat) || repeat < 1) {
+  process.stderr.write(
+    `bench/run.mjs: --repeat must be an integer >= 1, got '${flag('--repeat')}'\n`,
+  );
+  process.exit(2);
+}
 
 const require = createRequire(join(root, 'packages/bit-cli/package.json'));
 const installed = (pkg) => {
@@ -136,11 +145,12 @@ if (sections.includes('throughput')) {
 }
 
 if (sections.includes('ratios')) {
-  // The acceptance ratios, each pair measured back to back.
+  // The acceptance ratios: each pair alternated `repeat` times (A B A B ...), so that the
+  // machine's drift over minutes hits both sides alike; each side is the median of its runs.
   const m = q.model;
   const small = quick ? '32' : '64';
   const lines = [
-    '### Ratios (each pair measured back to back)',
+    `### Ratios (each pair alternated ${repeat} time${repeat === 1 ? '' : 's'}; medians, range in brackets)`,
     '',
     '| what | setting | measured | ratio | bar |',
     '| --- | --- | --- | ---: | ---: |',
@@ -148,34 +158,69 @@ if (sections.includes('ratios')) {
   const size = String(q.sizes[0]);
   const run = (mode, backend, { image = size, batch = 4, extra = [] } = {}) =>
     bench(caseArgs({ model: m, size: image, batch, mode, backend, extra }));
-  /** A row comparing the images/s of `a` with those of `b`. */
-  const ratioRow = (what, setting, a, b, digits, bar) =>
-    `| ${what} | ${setting} | ${cell(a, (r) => f(r.imagesPerSecond))} vs ${cell(b, (r) => f(r.imagesPerSecond))} images/s | ` +
-    `${!a.error && !b.error ? f(a.imagesPerSecond / b.imagesPerSecond, digits) : '—'} | ${bar} |`;
-  const wasmInf = run('inference', 'wasm');
-  lines.push(
-    `| wasm inference vs raw wasm conv | ${m} ${size} px batch 4 | ${cell(wasmInf, (r) => `${f(r.achievedGflops, 1)} of ${f(r.rawConvGflops, 1)} GFLOP/s`)} | ${cell(wasmInf, (r) => f(r.convEfficiency, 3))} | 0.8 |`,
+  /** Runs the cases in turn, `repeat` rounds; per case, its results. */
+  const alternate = (...cases) => {
+    const runs = cases.map(() => []);
+    for (let i = 0; i < repeat; i++) cases.forEach((c, k) => runs[k].push(c()));
+    return runs;
+  };
+  /** Median and range of `key` over the runs that succeeded; the first error if none did. */
+  const stat = (runs, key) => {
+    const ok = runs.filter((r) => !r.error && r[key] != null).map((r) => r[key]);
+    if (ok.length === 0)
+      return { error: (runs.find((r) => r.error) ?? { error: 'no value' }).error };
+    ok.sort((a, b) => a - b);
+    const mid = ok.length >> 1;
+    const median = ok.length % 2 ? ok[mid] : (ok[mid - 1] + ok[mid]) / 2;
+    return { median, min: ok[0], max: ok[ok.length - 1], n: ok.length };
+  };
+  const show = (st, digits) =>
+    st.error
+      ? `failed: ${st.error.slice(0, 80)}`
+      : st.n > 1
+        ? `${f(st.median, digits)} (${f(st.min, digits)}-${f(st.max, digits)})`
+        : f(st.median, digits);
+  /** A row comparing the median images/s of the runs `a` with those of `b`. */
+  const ratioRow = (what, setting, a, b, digits, bar) => {
+    const sa = stat(a, 'imagesPerSecond');
+    const sb = stat(b, 'imagesPerSecond');
+    const ratio = !sa.error && !sb.error ? f(sa.median / sb.median, digits) : '—';
+    return `| ${what} | ${setting} | ${show(sa, 2)} vs ${show(sb, 2)} images/s | ${ratio} | ${bar} |`;
+  };
+  const [wasmInf, wasmTrain] = alternate(
+    () => run('inference', 'wasm'),
+    () => run('train', 'wasm'),
   );
-  const wasmTrain = run('train', 'wasm');
+  const eff = stat(wasmInf, 'convEfficiency');
+  lines.push(
+    `| wasm inference vs raw wasm conv | ${m} ${size} px batch 4 | ${show(stat(wasmInf, 'achievedGflops'), 1)} of ${show(stat(wasmInf, 'rawConvGflops'), 1)} GFLOP/s | ${eff.error ? '—' : `${f(eff.median, 3)}${eff.n > 1 ? ` (${f(eff.min, 3)}-${f(eff.max, 3)})` : ''}`} | 0.8 |`,
+  );
   lines.push(
     ratioRow('wasm training / inference', `${m} ${size} px batch 4`, wasmTrain, wasmInf, 3, 0.333),
   );
-  const cpuInf = run('inference', 'cpu', { image: small, batch: 2 });
-  const cpuTrain = run('train', 'cpu', { image: small, batch: 2 });
+  const [cpuInf, cpuTrain] = alternate(
+    () => run('inference', 'cpu', { image: small, batch: 2 }),
+    () => run('train', 'cpu', { image: small, batch: 2 }),
+  );
   lines.push(
     ratioRow('cpu training / inference', `${m} ${small} px batch 2`, cpuTrain, cpuInf, 3, 0.167),
   );
   if (hasWorkers) {
-    const one = run('train', 'wasm', { extra: ['--workers', '1'] });
-    const two = run('train', 'wasm', { extra: ['--workers', '2'] });
+    const [one, two] = alternate(
+      () => run('train', 'wasm', { extra: ['--workers', '1'] }),
+      () => run('train', 'wasm', { extra: ['--workers', '2'] }),
+    );
     lines.push(
       ratioRow('training, 2 workers / 1', `${m} ${size} px batch 4, wasm`, two, one, 3, 1.6),
     );
   } else lines.push('| training, 2 workers / 1 | — | `bit bench` has no --workers | — | 1.6 |');
   if (hasEngine) {
-    const onnx = run('inference', 'onnx');
+    const [onnx, wasm] = alternate(
+      () => run('inference', 'onnx'),
+      () => run('inference', 'wasm', { extra: ['--skip-analysis'] }),
+    );
     lines.push(
-      ratioRow('ONNX engine / wasm inference', `${m} ${size} px batch 4`, onnx, wasmInf, 2, 5),
+      ratioRow('ONNX engine / wasm inference', `${m} ${size} px batch 4`, onnx, wasm, 2, 5),
     );
   } else
     lines.push(
@@ -257,7 +302,8 @@ const header =
   `\`npm run bench${quick ? ' -- --quick' : ''}\` on ${availableParallelism()} cores (${cpus()[0]?.model ?? 'cpu'}), ` +
   `${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, ${started.toISOString().slice(0, 10)}; ` +
   `${Math.round(seconds)} s; load average ${startLoad.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end. ` +
-  'Every case is its own `bit bench --json` process, one after another. *raw conv* is the rate of the ' +
+  'Every case is its own `bit bench --json` process, one after another; the ratio pairs alternate ' +
+  `(${repeat} round${repeat === 1 ? '' : 's'}). *raw conv* is the rate of the ` +
   "model's own convolutions run one by one with fixed filters on the same backend in the same process; " +
   'training FLOPs are counted as 3x the forward. The time shares come from `--breakdown` (components ' +
   'replayed standalone, so they do not sum exactly to the step).';
