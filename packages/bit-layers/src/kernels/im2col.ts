@@ -74,7 +74,7 @@ const SHORT_ROW = 32;
  * For a k×k filter (k > 1) each row of `cols` (one tap, one input channel) is written front to
  * back from a channel-major copy of x ({@link im2colByChannel}); a 1x1 filter reads each input
  * pixel once, so its rows are filled pixel by pixel instead ({@link im2colByPixel}), which
- * spares the transpose of pixels a stride skips (1x1 stride-2 projections ran 1.3-1.6x slower
+ * spares the transpose of pixels a stride skips (1x1 stride-2 projections ran 1.1-1.6x slower
  * by channel). By channel, against by pixel for every filter: 2.4x faster for a 3x3 filter at
  * 32x32 px and 64 channels, 2.1x at stride 2 (measured on R50x1's shapes at batch 4).
  */
