@@ -193,7 +193,7 @@ if (sections.includes('ratios')) {
   );
   const eff = stat(wasmInf, 'convEfficiency');
   lines.push(
-    `| wasm inference vs raw wasm conv | ${m} ${size} px batch 4 | ${show(stat(wasmInf, 'achievedGflops'), 1)} of ${show(stat(wasmInf, 'rawConvGflops'), 1)} GFLOP/s | ${eff.error ? '—' : `${f(eff.median, 3)}${eff.n > 1 ? ` (${f(eff.min, 3)}-${f(eff.max, 3)})` : ''}`} | 0.8 |`,
+    `| wasm inference vs raw wasm conv | ${m} ${size} px batch 4 | ${show(stat(wasmInf, 'achievedGflops'), 1)} of ${show(stat(wasmInf, 'rawConvGflops'), 1)} GFLOP/s | ${eff.error ? '—' : show(eff, 3)} | 0.8 |`,
   );
   lines.push(
     ratioRow('wasm training / inference', `${m} ${size} px batch 4`, wasmTrain, wasmInf, 3, 0.333),

@@ -1,3 +1,4 @@
+import { checkCropArea, DataArgumentError } from '@bit/data';
 import { pretrainRun, TrainError } from '@bit/train/node';
 import { maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
 import { selectBackend, trainWorkers } from '../backends';
@@ -93,14 +94,19 @@ function unitsFlag(value: string): number[] {
 function cropAreaFlag(value: string | undefined): [number, number] | undefined {
   if (value === undefined) return undefined;
   const parts = value.split(',').map((s) => Number(s.trim()));
-  const [min, max = 1] = parts;
-  if (parts.length > 2 || !(min > 0 && min <= max && max <= 1)) {
-    throw new UsageError(
-      `--crop-area must be MIN or MIN,MAX with 0 < MIN <= MAX <= 1, got '${value}'`,
-      usage,
-    );
+  const range: [number, number] = [parts[0], parts[1] ?? 1];
+  if (parts.length <= 2) {
+    try {
+      checkCropArea(range); // @bit/data owns the rule
+      return range;
+    } catch (err) {
+      if (!(err instanceof DataArgumentError)) throw err;
+    }
   }
-  return [min, max];
+  throw new UsageError(
+    `--crop-area must be MIN or MIN,MAX with 0 < MIN <= MAX <= 1, got '${value}'`,
+    usage,
+  );
 }
 
 /** `bit pretrain`: BiT's upstream recipe, scaled down, from scratch (resumable run folder). */
