@@ -43,7 +43,7 @@ const budget = Number(values.budget);
 const tmp = await mkdtemp(join(tmpdir(), 'bit-bench-web-'));
 const bundle = await bundleBrowserTest(join(tmp, 'bundle'), '../../bench/web/entry.ts');
 const server = await startServer({
-  files: { '/': join(REPO_ROOT, 'bench/web/index.html') },
+  files: { '/': join(REPO_ROOT, 'test/browser/page.html') },
   dirs: {
     '/bundle/': bundle.outdir,
     '/wasm/': wasmDistDir(),

@@ -98,7 +98,7 @@ describe.skipIf(!hasChromium)('@bit/models in Chromium', () => {
     tmp = await mkdtemp(join(tmpdir(), 'bit-browser-test-'));
     bundle = await bundleBrowserTest(join(tmp, 'bundle'));
     server = await startServer({
-      files: { '/': join(REPO_ROOT, 'test/browser/index.html') },
+      files: { '/': join(REPO_ROOT, 'test/browser/page.html') },
       dirs: {
         '/bundle/': bundle.outdir,
         '/wasm/': wasmDistDir(),

@@ -56,7 +56,7 @@ describe.skipIf(!hasChromium)('@bit/train in Chromium', () => {
       [],
     );
     server = await startServer({
-      files: { '/': join(REPO_ROOT, 'test/browser/train.html') },
+      files: { '/': join(REPO_ROOT, 'test/browser/page.html') },
       dirs: { '/bundle/': bundle.outdir, '/wasm/': wasmDistDir() },
     });
     context = await launchChromium(join(tmp, 'profile'), { webgpu: true });
@@ -65,7 +65,7 @@ describe.skipIf(!hasChromium)('@bit/train in Chromium', () => {
     page.on('console', (m) => {
       if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`);
     });
-    await page.goto(`${server.origin}/`);
+    await page.goto(`${server.origin}/?entry=train-entry`);
     await page.waitForFunction(
       () => window.bitTrain !== undefined || window.bitTestError !== undefined,
     );

@@ -3,19 +3,14 @@
  * fields set to extremes, truncation, insertion, deletion, duplication) plus format-aware edits a
  * target supplies (header sizes, shapes, chunk lengths). Same seed, same cases, on every machine.
  */
+import { seeded } from '../../test-utils/seeded';
 
-/** A small, fast seeded PRNG (mulberry32). */
+/** A small, fast seeded PRNG (mulberry32, from the tests' shared generator). */
 export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
   /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = seeded(seed >>> 0 || 0x9e3779b9);
   }
   /** Integer in [0, n). */
   int(n: number): number {

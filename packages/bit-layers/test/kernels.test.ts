@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { tf, useBackend } from '../../../test-utils/backends';
+import { seeded } from '../../../test-utils/seeded';
 import {
   chooseFilterGradPlan,
   conv2DBackpropFilterConfig,
@@ -33,14 +34,9 @@ import { relL2, sizeOf } from './reference';
 
 /** Seeded values in [-1, 1) (mulberry32). */
 function values(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
+  const next = seeded(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
+  for (let i = 0; i < n; i++) out[i] = next() * 2 - 1;
   return out;
 }
 

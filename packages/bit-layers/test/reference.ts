@@ -2,17 +2,11 @@
  * Float64 plain-JS references for the tests: seeded random data, GroupNorm,
  * Weight Standardisation, NHWC convolution and error measures.
  */
+import { seeded } from '../../../test-utils/seeded';
 
 /** Seeded generator of normal samples (mulberry32 + Box-Muller). */
 export function randomNormal(count: number, seed: number, mean = 0, std = 1): Float32Array {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = seeded(seed);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     const u = uniform() || 1e-12;

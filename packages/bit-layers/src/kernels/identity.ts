@@ -9,12 +9,7 @@
  */
 import { Identity } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { WASM_BACKEND_NAME, WasmKernelError } from './wasm-backend';
-
-/** The one method of the wasm backend that sharing needs. */
-interface RefCounting {
-  incRef(dataId: object): void;
-}
+import { WASM_BACKEND_NAME, WasmKernelError, type WasmBackendLike } from './wasm-backend';
 
 /**
  * An `Identity` sharing its input's data; `native` (the backend's own kernel) serves string
@@ -23,7 +18,7 @@ interface RefCounting {
 export function makeIdentityConfig(native: KernelFunc | undefined): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const x = (args.inputs as { x: TensorInfo }).x;
-    const backend = args.backend as Partial<RefCounting>;
+    const backend = args.backend as Pick<WasmBackendLike, 'incRef'>;
     if (x.dtype === 'string' || typeof backend.incRef !== 'function') {
       if (!native) {
         throw new WasmKernelError(`${Identity}: no native kernel for a ${x.dtype} tensor`);

@@ -30,6 +30,8 @@ export interface WasmBackendLike {
   typedArrayFromHeap(info: TensorInfo): TypedArray;
   /** Drops one reference to `dataId`, freeing the memory at zero. */
   disposeData(dataId: DataId, force?: boolean): boolean;
+  /** Adds a reference to `dataId` (tensors sharing memory, as `Reshape` does); not checked by {@link asWasmBackend}. */
+  incRef?(dataId: DataId): void;
 }
 
 /** Checks that `backend` (as a kernel function receives it) looks like the wasm backend. */

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deflateSync } from 'fflate';
 import type { ByteSource } from '../../src/io/byte-source';
+import { seeded } from '../../../../test-utils/seeded';
 
 /** Bitwise CRC-32 (slow, obviously correct). */
 export function crc32Reference(bytes: Uint8Array): number {
@@ -295,12 +296,5 @@ export async function serveBytes(
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seeded(seed);
 }

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { getBiTMetadata, loadBiT, setBiTMetadata } from '@bit/models/node';
+import { getBiTMetadata, loadBiT, MODEL_JSON, setBiTMetadata } from '@bit/models/node';
 import { CheckpointError } from '../errors';
 import type { CheckpointState, MetricsLine } from '../run/types';
 import { NodeRunStore, RUN_FILES } from './run-store';
@@ -44,7 +44,7 @@ export async function openRun(dir: string): Promise<OpenedRun> {
   const store = new NodeRunStore(dir);
   const state = await store.readState();
   const metrics = await store.readMetrics();
-  const modelJson = join(store.paths.model, 'model.json');
+  const modelJson = join(store.paths.model, MODEL_JSON);
   let model: tfl.LayersModel;
   let from: OpenedRun['from'];
   if (await isFile(modelJson)) {
@@ -66,7 +66,7 @@ export async function openRun(dir: string): Promise<OpenedRun> {
     from = 'checkpoint';
   } else {
     throw new CheckpointError(
-      `${dir} is not a run folder: it has neither ${RUN_FILES.model}/model.json nor ${RUN_FILES.checkpoint}/${RUN_FILES.state}`,
+      `${dir} is not a run folder: it has neither ${RUN_FILES.model}/${MODEL_JSON} nor ${RUN_FILES.checkpoint}/${RUN_FILES.state}`,
     );
   }
   const meta = getBiTMetadata(model);

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { openNpzFile, saveBiT, writeNpzFile, type NamedArray } from '@bit/models/node';
+import { MODEL_JSON, openNpzFile, saveBiT, writeNpzFile, type NamedArray } from '@bit/models/node';
 import { CheckpointError, CheckpointWriteError } from '../errors';
 import {
   isAfterCheckpoint,
@@ -77,7 +77,7 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function isRunFolder(dir: string): Promise<boolean> {
   const paths = runPaths(dir);
-  if ((await exists(paths.state)) || (await exists(join(paths.model, 'model.json')))) return true;
+  if ((await exists(paths.state)) || (await exists(join(paths.model, MODEL_JSON)))) return true;
   if (await exists(paths.metrics)) return true;
   const names = await readdir(dir).catch(() => [] as string[]);
   return names.some((n) => n.startsWith(`.${RUN_FILES.checkpoint}.old-`));
@@ -251,10 +251,7 @@ export class NodeRunStore implements RunStore {
     const asides: { name: string; step: number }[] = [];
     for (const name of names) {
       if (!leftByDeadProcess(name)) continue;
-      if (
-        name.startsWith(modelOldPrefix) &&
-        !(await exists(join(this.paths.model, 'model.json')))
-      ) {
+      if (name.startsWith(modelOldPrefix) && !(await exists(join(this.paths.model, MODEL_JSON)))) {
         // Killed between moving the previous model aside and moving the new one in.
         await rm(this.paths.model, { recursive: true, force: true });
         await rename(join(this.paths.dir, name), this.paths.model);
