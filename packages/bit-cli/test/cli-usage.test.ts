@@ -69,6 +69,27 @@ describe('bit <command> --help', () => {
     });
   }
 
+  it("the package README's synopsis names each command's flags as its usage line does", () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const block = readme.split('\n```\nbit models')[1]?.split('\n```')[0];
+    expect(block, 'the synopsis block in README.md').toBeDefined();
+    // A command's line and its indented continuation lines.
+    const synopsis = new Map<string, string>();
+    let current = '';
+    for (const line of `bit models${block}`.split('\n')) {
+      const m = /^bit ([a-z]+(?: inspect)?)/.exec(line);
+      if (m) synopsis.set((current = m[1]), line);
+      else if (/^\s+\[/.test(line)) synopsis.set(current, `${synopsis.get(current)} ${line}`);
+    }
+    const flags = (text: string) => [...new Set(text.match(/--[a-z][a-z0-9-]*/g) ?? [])].sort();
+    for (const name of names) {
+      const command = name === 'data' ? 'data inspect' : name;
+      const usage = bit([...command.split(' '), '--help']).stdout.split('\n')[0];
+      expect(synopsis.has(command), `README synopsis lacks bit ${command}`).toBe(true);
+      expect(flags(synopsis.get(command)!), `bit ${command}`).toEqual(flags(usage));
+    }
+  });
+
   it('shows defaults: finetune --batch 512 and --base-lr 0.003, predict --top 5', () => {
     const ft = bit(['finetune', '--help']).stdout;
     expect(ft).toMatch(/--batch N\s+examples per optimizer step \(default 512\)/);

@@ -23,7 +23,7 @@ export const UPSTREAM_DEFAULTS = {
 
 /** Options of {@link upstreamPlan}. */
 export interface UpstreamPlanOptions {
-  /** Total optimizer steps (> 5). */
+  /** Total optimizer steps (an integer, at least 10). */
   steps: number;
   /** Examples per step (default 128). */
   batchSize?: number;
