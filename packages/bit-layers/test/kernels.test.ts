@@ -99,12 +99,14 @@ function filterGradCase(xs: number[], ks: number[], s: number, pad: Pad, zeroEve
 
 let nativeMaxPoolGrad: KernelFunc;
 let nativeIdentity: KernelFunc;
+let nativeCast: KernelFunc;
 let registeredFirst: string[];
 
 beforeAll(async () => {
   await useBackend('wasm');
   nativeMaxPoolGrad = tf.getKernel('MaxPoolGrad', 'wasm').kernelFunc;
   nativeIdentity = tf.getKernel('Identity', 'wasm').kernelFunc;
+  nativeCast = tf.getKernel('Cast', 'wasm').kernelFunc;
   registeredFirst = registerWasmTrainingKernels();
 });
 
@@ -119,6 +121,7 @@ describe('registerWasmTrainingKernels', () => {
       'Conv2DBackpropInput',
       'Conv2D',
       'Identity',
+      'Cast',
     ]);
     expect([...WASM_TRAINING_KERNEL_NAMES]).toEqual(registeredFirst);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm').kernelFunc).toBe(
@@ -181,6 +184,53 @@ describe('Identity (shares the data instead of copying it)', () => {
     const t = tf.clone(s);
     expect(t.dataSync()).toEqual(['a', 'b']);
     tf.dispose([w, g, s, t]);
+    expect(wasmBackend().numDataIds()).toBe(before);
+  });
+});
+
+describe('Cast (shares the data when the dtype stays)', () => {
+  it('float32 to float32 adds a reference; other dtypes convert as the native kernel does', async () => {
+    await useBackend('wasm');
+    expect(tf.getKernel('Cast', 'wasm').kernelFunc).not.toBe(nativeCast);
+    const before = wasmBackend().numDataIds();
+    const x = tf.tensor2d([1.5, -2.25, 3, 0.5, 7, -8], [2, 3]);
+    const y = tf.cast(x, 'float32');
+    expect(y.dataId).toBe(x.dataId);
+    expect(wasmBackend().numDataIds()).toBe(before + 1);
+    x.dispose();
+    expect([...y.dataSync()]).toEqual([1.5, -2.25, 3, 0.5, 7, -8]);
+    // A real conversion still makes a new buffer, with the native kernel's values.
+    const i = tf.cast(y, 'int32');
+    expect(i.dataId).not.toBe(y.dataId);
+    expect(i.dtype).toBe('int32');
+    const native = tf.engine().makeTensorFromTensorInfo(
+      nativeCast({
+        inputs: { x: y },
+        backend: tf.backend(),
+        attrs: { dtype: 'int32' },
+      }) as TensorInfo,
+    );
+    expect([...i.dataSync()]).toEqual([...native.dataSync()]);
+    // To bool is x != 0, as on cpu (the native kernel gives 2, 255 and 0 here).
+    const f = tf.tensor1d([0, 2, -1, 0.5, -0, NaN]);
+    const b = tf.cast(f, 'bool');
+    expect([...b.dataSync()]).toEqual([0, 1, 1, 1, 0, 1]);
+    const nativeBool = nativeCast({
+      inputs: { x: f },
+      backend: tf.backend(),
+      attrs: { dtype: 'bool' },
+    });
+    const nb = tf.engine().makeTensorFromTensorInfo(nativeBool as TensorInfo);
+    expect([...nb.dataSync()]).toEqual([0, 2, 255, 0, 0, 0]);
+    const ints = tf.tensor1d([3, 0, -7], 'int32');
+    const ib = tf.cast(ints, 'bool');
+    expect([...ib.dataSync()]).toEqual([1, 0, 1]);
+    tf.dispose([f, nb, ints, ib]);
+    // Through the tape (the ReLU gradient casts its mask): d(sum(relu(v)))/dv.
+    const v = tf.tensor1d([1, -2, 3]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.relu(tf.cast(t, 'float32'))))(v);
+    expect([...g.dataSync()]).toEqual([1, 0, 1]);
+    tf.dispose([y, i, native, b, v, g]);
     expect(wasmBackend().numDataIds()).toBe(before);
   });
 });

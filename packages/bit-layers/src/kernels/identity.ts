@@ -1,15 +1,32 @@
 /**
- * `Identity` for the wasm backend without a copy. tfjs-backend-wasm 4.22's own kernel copies
- * the tensor's bytes into a new heap buffer; a training step calls it hundreds of times (the
- * gradient tape passes gradients through it), about 50 ms a step for R50x1 at 128 px, batch 4.
- * Tensors are immutable, so this one shares the input's data and adds a reference, as the
- * backend's own `Reshape` does and as tfjs-backend-cpu's `Identity` does. Code that writes into
- * a tensor's heap memory must check that it holds the only reference, as it must already for
- * reshaped tensors.
+ * `Identity`, and `Cast` to the tensor's own dtype, for the wasm backend without a copy (and
+ * `Cast` to bool made right, see {@link makeCastConfig}).
+ * tfjs-backend-wasm 4.22's own kernels copy the tensor's bytes into a new heap buffer; a
+ * training step calls Identity hundreds of times (the gradient tape passes gradients through
+ * it), about 50 ms a step for R50x1 at 128 px, batch 4, and casts float32 to float32 about 930
+ * times (the ReLU and Identity gradients and tfjs-core's gradient code: 25M values, 100 MB
+ * copied a step). Tensors are
+ * immutable, so these share the input's data and add a reference, as the backend's own
+ * `Reshape` does and as tfjs-backend-cpu's `Identity` and same-dtype `Cast` do. Code that
+ * writes into a tensor's heap memory must check that it holds the only reference, as it must
+ * already for reshaped tensors.
  */
-import { Identity } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { WASM_BACKEND_NAME, WasmKernelError, type WasmBackendLike } from './wasm-backend';
+import { Cast, Identity } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  asWasmBackend,
+  WASM_BACKEND_NAME,
+  WasmKernelError,
+  type WasmBackendLike,
+} from './wasm-backend';
+
+/** `x` as a new tensor info on the same data (one more reference), or null where it cannot be. */
+function shareData(x: TensorInfo, backend: unknown): TensorInfo | null {
+  const b = backend as Pick<WasmBackendLike, 'incRef'>;
+  if (x.dtype === 'string' || typeof b.incRef !== 'function') return null;
+  b.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
 
 /**
  * An `Identity` sharing its input's data; `native` (the backend's own kernel) serves string
@@ -18,15 +35,39 @@ import { WASM_BACKEND_NAME, WasmKernelError, type WasmBackendLike } from './wasm
 export function makeIdentityConfig(native: KernelFunc | undefined): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const x = (args.inputs as { x: TensorInfo }).x;
-    const backend = args.backend as Pick<WasmBackendLike, 'incRef'>;
-    if (x.dtype === 'string' || typeof backend.incRef !== 'function') {
-      if (!native) {
-        throw new WasmKernelError(`${Identity}: no native kernel for a ${x.dtype} tensor`);
-      }
-      return native(args);
-    }
-    backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    const shared = shareData(x, args.backend);
+    if (shared) return shared;
+    if (!native) throw new WasmKernelError(`${Identity}: no native kernel for a ${x.dtype} tensor`);
+    return native(args);
   };
   return { kernelName: Identity, backendName: WASM_BACKEND_NAME, kernelFunc };
+}
+
+/**
+ * `Cast` on wasm: shares its input's data when the dtype does not change, and casts to bool as
+ * `x != 0` (tfjs-backend-wasm 4.22's kernel assigns the values into a Uint8Array, so 2 stays 2,
+ * -1 becomes 255 and 0.5 becomes 0 — false); `native` (the backend's own kernel) does every
+ * other conversion and serves string tensors.
+ */
+export function makeCastConfig(native: KernelFunc | undefined): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const x = (args.inputs as { x: TensorInfo }).x;
+    const to = (args.attrs as NamedAttrMap | undefined)?.dtype;
+    const shared = to === x.dtype ? shareData(x, args.backend) : null;
+    if (shared) return shared;
+    if (to === 'bool' && (x.dtype === 'float32' || x.dtype === 'int32')) {
+      const backend = asWasmBackend(args.backend, Cast);
+      const out = backend.makeOutput([...x.shape], 'bool');
+      // Views after the allocation: a growing heap invalidates earlier ones.
+      const from = backend.typedArrayFromHeap(x);
+      const into = backend.typedArrayFromHeap(out);
+      for (let i = 0; i < from.length; i++) into[i] = from[i] !== 0 ? 1 : 0;
+      return out;
+    }
+    if (!native) {
+      throw new WasmKernelError(`${Cast}: no native kernel for ${x.dtype} to ${String(to)}`);
+    }
+    return native(args);
+  };
+  return { kernelName: Cast, backendName: WASM_BACKEND_NAME, kernelFunc };
 }

@@ -1,7 +1,7 @@
 /**
  * @bit/layers/kernels: the training kernels tfjs-backend-wasm 4.22 lacks or gets wrong
  * (`Conv2DBackpropFilter`, `MaxPoolGrad`) or runs too slowly (`Conv2DBackpropInput`, `Conv2D`,
- * `Identity`), registered by whoever picks the backend (an application, a test): import
+ * `Identity`, same-dtype `Cast`), registered by whoever picks the backend (an application, a test): import
  * `@tensorflow/tfjs-backend-wasm`, then call `registerWasmTrainingKernels()`. Works through
  * tfjs-core's kernel registry only; it never imports a backend. `registerCpuTrainingKernels()`
  * does the same for tfjs-backend-cpu (a fast `Conv2DBackpropFilter`).

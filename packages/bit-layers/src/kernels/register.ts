@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  Cast,
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
@@ -16,7 +17,7 @@ import {
 import { makeConv2DConfig } from './conv2d';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
-import { makeIdentityConfig } from './identity';
+import { makeCastConfig, makeIdentityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { conv2DBackpropFilterCpuConfig } from './conv2d-backprop-filter-cpu';
 import { CPU_BACKEND_NAME } from './cpu-backend';
@@ -66,6 +67,13 @@ const TRAINING_KERNELS: readonly TrainingKernel[] = [
     reason: 'slow',
     make: (native) => makeIdentityConfig(native),
   },
+  // The native one casts to bool by assignment (2 -> 2, 0.5 -> false), and copies also when
+  // the dtype stays (gradients cast float32 to float32 ~930 times a step).
+  {
+    kernelName: Cast,
+    reason: 'wrong',
+    make: (native) => makeCastConfig(native),
+  },
 ];
 
 /** Kernel functions this module registered, to recognise them on a later call. */
@@ -82,8 +90,8 @@ export interface WasmTrainingKernelOptions {
    * Also replace native kernels that are correct but slow: `Conv2DBackpropInput` (as one
    * XNNPACK convolution per stride phase, or one product where the filter outweighs the
    * activations; dilated ones still use the native kernel), `Conv2D` (one product where the
-   * filter outweighs the activations, the native convolution otherwise) and `Identity`
-   * (shares its input's data instead of copying it). Default true.
+   * filter outweighs the activations, the native convolution otherwise), `Identity` and
+   * `Cast` to the same dtype (share their input's data instead of copying it). Default true.
    */
   replaceSlow?: boolean;
 }
@@ -93,8 +101,8 @@ export interface WasmTrainingKernelOptions {
  * for backend 'wasm': `Conv2DBackpropFilter` (missing natively, so no conv weight had a
  * gradient), a correct `MaxPoolGrad` (the native one is wrong when a window holds only negative
  * values) and, unless `replaceSlow` is false, a `Conv2DBackpropInput` on XNNPACK (any stride),
- * a `Conv2D` that does not re-pack fresh filters in the deep stages and an `Identity` that
- * does not copy.
+ * a `Conv2D` that does not re-pack fresh filters in the deep stages, and an `Identity` and a
+ * same-dtype `Cast` that do not copy.
  *
  * Call it after `@tensorflow/tfjs-backend-wasm` has been imported (importing the backend
  * registers its kernels and would overwrite these); the backend need not be initialised yet.
