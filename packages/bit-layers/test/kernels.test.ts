@@ -100,6 +100,7 @@ function filterGradCase(xs: number[], ks: number[], s: number, pad: Pad, zeroEve
 let nativeMaxPoolGrad: KernelFunc;
 let nativeIdentity: KernelFunc;
 let nativeCast: KernelFunc;
+let nativeClip: KernelFunc;
 let registeredFirst: string[];
 
 beforeAll(async () => {
@@ -107,6 +108,7 @@ beforeAll(async () => {
   nativeMaxPoolGrad = tf.getKernel('MaxPoolGrad', 'wasm').kernelFunc;
   nativeIdentity = tf.getKernel('Identity', 'wasm').kernelFunc;
   nativeCast = tf.getKernel('Cast', 'wasm').kernelFunc;
+  nativeClip = tf.getKernel('ClipByValue', 'wasm').kernelFunc;
   registeredFirst = registerWasmTrainingKernels();
 });
 
@@ -122,6 +124,7 @@ describe('registerWasmTrainingKernels', () => {
       'Conv2D',
       'Identity',
       'Cast',
+      'ClipByValue',
     ]);
     expect([...WASM_TRAINING_KERNEL_NAMES]).toEqual(registeredFirst);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm').kernelFunc).toBe(
@@ -231,6 +234,40 @@ describe('Cast (shares the data when the dtype stays)', () => {
     const g = tf.grad((t: tf.Tensor) => tf.sum(tf.relu(tf.cast(t, 'float32'))))(v);
     expect([...g.dataSync()]).toEqual([1, 0, 1]);
     tf.dispose([y, i, native, b, v, g]);
+    expect(wasmBackend().numDataIds()).toBe(before);
+  });
+});
+
+describe('ClipByValue (int32 clipped as integers)', () => {
+  it('clips int32 as cpu does, where the native kernel read the bits as floats; float32 is native', async () => {
+    await useBackend('wasm');
+    const before = wasmBackend().numDataIds();
+    const ints = [300, -5, 128, 256, 70000, -2147483648, 2147483647, 0];
+    const x = tf.tensor1d(ints, 'int32');
+    const y = tf.clipByValue(x, 0, 255);
+    expect(y.dtype).toBe('int32');
+    expect([...y.dataSync()]).toEqual([255, 0, 128, 255, 255, 0, 255, 0]);
+    const info = nativeClip({
+      inputs: { x },
+      backend: tf.backend(),
+      attrs: { clipValueMin: 0, clipValueMax: 255 },
+    });
+    const native = tf.engine().makeTensorFromTensorInfo(info as TensorInfo);
+    expect(native.dataSync()[0]).toBe(300); // the bug this kernel replaces
+    const small = tf.tensor2d(
+      [
+        [-3, 0],
+        [2, 7],
+      ],
+      [2, 2],
+      'int32',
+    );
+    const z = tf.clipByValue(small, -1, 1);
+    expect([...z.dataSync()]).toEqual([-1, 0, 1, 1]);
+    const f = tf.tensor1d([300.5, -5, 0.25, 255]);
+    const fc = tf.clipByValue(f, 0, 255);
+    expect([...fc.dataSync()]).toEqual([255, 0, 0.25, 255]);
+    tf.dispose([x, y, native, small, z, f, fc]);
     expect(wasmBackend().numDataIds()).toBe(before);
   });
 });

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Cast,
+  ClipByValue,
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
@@ -18,6 +19,7 @@ import { makeConv2DConfig } from './conv2d';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { makeCastConfig, makeIdentityConfig } from './identity';
+import { makeClipByValueConfig } from './clip-by-value';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { conv2DBackpropFilterCpuConfig } from './conv2d-backprop-filter-cpu';
 import { CPU_BACKEND_NAME } from './cpu-backend';
@@ -74,6 +76,12 @@ const TRAINING_KERNELS: readonly TrainingKernel[] = [
     reason: 'wrong',
     make: (native) => makeCastConfig(native),
   },
+  // The native one clips int32 tensors as float32 bits (an int32 300 clipped to 255 stays 300).
+  {
+    kernelName: ClipByValue,
+    reason: 'wrong',
+    make: (native) => makeClipByValueConfig(native),
+  },
 ];
 
 /** Kernel functions this module registered, to recognise them on a later call. */
@@ -100,9 +108,10 @@ export interface WasmTrainingKernelOptions {
  * Makes gradient-based training correct (and usably fast) on the wasm backend by registering,
  * for backend 'wasm': `Conv2DBackpropFilter` (missing natively, so no conv weight had a
  * gradient), a correct `MaxPoolGrad` (the native one is wrong when a window holds only negative
- * values) and, unless `replaceSlow` is false, a `Conv2DBackpropInput` on XNNPACK (any stride),
- * a `Conv2D` that does not re-pack fresh filters in the deep stages, and an `Identity` and a
- * same-dtype `Cast` that do not copy.
+ * values), a `Cast` to bool that gives `x != 0` and a `ClipByValue` that clips int32 (both
+ * wrong natively) and, unless `replaceSlow` is false, a `Conv2DBackpropInput` on XNNPACK (any
+ * stride), a `Conv2D` that does not re-pack fresh filters in the deep stages, and an `Identity`
+ * and a same-dtype `Cast` that do not copy.
  *
  * Call it after `@tensorflow/tfjs-backend-wasm` has been imported (importing the backend
  * registers its kernels and would overwrite these); the backend need not be initialised yet.

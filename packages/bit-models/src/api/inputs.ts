@@ -36,7 +36,8 @@ export class PixelRangeError extends ImageInputError {
     const found = `found values in [${fmt(min)}, ${fmt(max)}]`;
     const fix =
       dtype === 'int32'
-        ? 'integer tensors are 0–255 pixels; clip them (tf.clipByValue(x, 0, 255))'
+        ? 'integer tensors are 0–255 pixels; clip them (tf.clipByValue(x, 0, 255); on wasm after ' +
+          "registerWasmTrainingKernels() from '@bit/layers/kernels', which fixes tfjs-backend-wasm's int32 clip)"
         : "for 0–255 pixels pass an int32 tensor (tf.cast(x, 'int32'), as tf.browser.fromPixels " +
           'returns) or divide by 255; for inputs in [-1, 1] use tf.div(tf.add(x, 1), 2)';
     super(
