@@ -36,7 +36,8 @@ const flags = {
   val: {
     type: 'string',
     value: 'SOURCE',
-    description: 'validation data, evaluated every --eval-every steps and at the end',
+    description:
+      'validation data (its val split, else test), evaluated every --eval-every steps and at the end',
   },
   batch: { type: 'string', value: 'N', default: '512', description: 'examples per optimizer step' },
   'batch-split': {

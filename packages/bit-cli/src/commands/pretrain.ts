@@ -21,7 +21,11 @@ const flags = {
     required: true,
     description: 'training data (its train split): an image folder, manifest, IDX or CIFAR folder',
   },
-  val: { type: 'string', value: 'SOURCE', description: 'validation data (its test split)' },
+  val: {
+    type: 'string',
+    value: 'SOURCE',
+    description: 'validation data (its val split, else test)',
+  },
   classes: {
     type: 'string',
     value: 'LIST',

@@ -5,6 +5,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { DataSource, SourceOpenOptions } from '@bit/data';
+import { DataArgumentError, DataFormatError } from '@bit/data';
 import { openSource } from '@bit/data/node';
 import { loadBiT, type NodeLoadBiTOptions } from '@bit/models/node';
 import { TrainConfigError } from '../errors';
@@ -33,7 +34,7 @@ export interface FineTuneRunOptions extends Omit<
   overwrite?: boolean;
   /** Options for opening `train` (split, classes, validate, ...). */
   trainOptions?: SourceOpenOptions;
-  /** Options for opening `val` (default split 'test' for formats with splits). */
+  /** Options for opening `val` (default split: `val`, else `test`, else the source's default). */
   valOptions?: SourceOpenOptions;
   /** Few-shot: keep this many training examples per class (chosen with `seed`). */
   examplesPerClass?: number;
@@ -87,7 +88,31 @@ export async function openTrain(
   });
 }
 
-/** Opens a run's validation data, relabelled to the training classes by name when needed. */
+/** Splits tried for validation data when no split is asked for, before the source's default. */
+const VALIDATION_SPLITS = ['val', 'test'] as const;
+
+/**
+ * Opens validation data from a path or spec: the asked split, else its `val` split, else its
+ * `test` split, else what the source opens by default (formats without splits). Without this an
+ * IDX or CIFAR folder, or an image folder with train/ and test/, would validate on `train`.
+ */
+async function openValSource(spec: unknown, options: SourceOpenOptions): Promise<DataSource> {
+  if (options.split !== undefined) return openSource(spec, options);
+  for (const split of VALIDATION_SPLITS) {
+    try {
+      return await openSource(spec, { ...options, split });
+    } catch (e) {
+      // No such split here (or not one this format has): try the next.
+      if (!(e instanceof DataArgumentError || e instanceof DataFormatError)) throw e;
+    }
+  }
+  return openSource(spec, options);
+}
+
+/**
+ * Opens a run's validation data (default split: `val`, else `test`, else the source's
+ * default), relabelled to the training classes by name when needed.
+ */
 export async function openVal(
   o: Pick<FineTuneRunOptions, 'val' | 'valOptions' | 'onWarning'>,
   classes: readonly string[],
@@ -95,7 +120,7 @@ export async function openVal(
   if (o.val === undefined || o.val === null || o.val === '') return undefined;
   let val = isDataSource(o.val)
     ? o.val
-    : await openSource(o.val, { onWarning: o.onWarning, ...o.valOptions });
+    : await openValSource(o.val, { onWarning: o.onWarning, ...o.valOptions });
   const names = val.metadata.classes;
   if (names.length !== classes.length || names.some((n, i) => n !== classes[i])) {
     if (isDataSource(o.val)) {
@@ -103,9 +128,10 @@ export async function openVal(
         `fineTuneRun: val classes [${names.slice(0, 10).join(', ')}] differ from train's [${classes.slice(0, 10).join(', ')}]`,
       );
     }
-    val = await openSource(o.val, {
+    val = await openValSource(o.val, {
       onWarning: o.onWarning,
       ...o.valOptions,
+      ...(val.metadata.split !== undefined ? { split: val.metadata.split } : {}),
       classes: [...classes],
     });
   }

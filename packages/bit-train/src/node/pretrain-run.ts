@@ -27,7 +27,7 @@ export interface PretrainRunOptions extends Omit<
   overwrite?: boolean;
   /** Options for opening `train` (split, classes, ...). */
   trainOptions?: SourceOpenOptions;
-  /** Options for opening `val` (default split 'test' for formats with splits). */
+  /** Options for opening `val` (default split: `val`, else `test`, else the source's default). */
   valOptions?: SourceOpenOptions;
   /** Install the SIGINT handler (default true). */
   handleSigint?: boolean;
