@@ -65,6 +65,26 @@ describe('bit with the embedded model', () => {
       const correct = predictions.filter((p, i) => p.top[0].label === truth[i]).length;
       expect(correct / test.size).toBeGreaterThanOrEqual(0.85);
       expect(existsSync(offline.BIT_CACHE_DIR) ? 'cache written' : 'no cache').toBe('no cache');
+
+      // As .npz (weights only), with the flags convert names, it predicts the same; bare, it
+      // would resize to 224 px and name no class.
+      const npz = join(work, 'embedded.npz');
+      const c = bit(['convert', 'BiT-FMNIST-R14x0.5', '--out', npz], { env: offline });
+      expect(c.code, c.stderr).toBe(0);
+      const flags = /predict from it with (--size 32 --labels \S+), or convert to TF\.js/.exec(
+        c.stderr,
+      );
+      expect(flags, c.stderr).not.toBeNull();
+      const some = files.slice(0, 50);
+      const again = bit(
+        ['predict', ...some, '--model', npz, ...flags![1].split(' '), '--top', '1', '--json'],
+        { env: offline },
+      );
+      expect(again.code, again.stderr).toBe(0);
+      const labels = (JSON.parse(again.stdout).predictions as { top: { label: string }[] }[]).map(
+        (p) => p.top[0].label,
+      );
+      expect(labels).toEqual(predictions.slice(0, 50).map((p) => p.top[0].label));
     },
   );
 });

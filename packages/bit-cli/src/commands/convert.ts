@@ -1,5 +1,11 @@
 import { extname } from 'node:path';
-import { defaultOnnxExternalData, saveBiT } from '@bit/models/node';
+import {
+  DEFAULT_RESOLUTION,
+  defaultOnnxExternalData,
+  getBiTMetadata,
+  saveBiT,
+  type BiTMetadata,
+} from '@bit/models/node';
 import { choiceFlag, parseCommandArgs } from '../args';
 import { selectBackend } from '../backends';
 import { UsageError } from '../errors';
@@ -92,6 +98,31 @@ export function outputFormat(out: string, format: string | undefined): 'tfjs' | 
   return given;
 }
 
+/**
+ * What writing `meta`'s model as .npz loses (the official layout has weights only; a bare .npz
+ * loads with no labels at the upstream 224 px): its label set and a resolution other than 224.
+ */
+export function npzDrops(meta: BiTMetadata | undefined): string[] {
+  if (!meta) return [];
+  const lost: string[] = [];
+  if (meta.labels !== null && meta.labels !== undefined) lost.push('labels');
+  if (meta.resolution !== undefined && meta.resolution !== DEFAULT_RESOLUTION) {
+    lost.push(`resolution (${meta.resolution} px)`);
+  }
+  return lost;
+}
+
+function npzFlags(meta: BiTMetadata): string {
+  const flags: string[] = [];
+  if (meta.resolution !== undefined && meta.resolution !== DEFAULT_RESOLUTION) {
+    flags.push(`--size ${meta.resolution}`);
+  }
+  if (meta.labels !== null && meta.labels !== undefined) {
+    flags.push(typeof meta.labels === 'string' ? `--labels ${meta.labels}` : '--labels FILE');
+  }
+  return flags.join(' ');
+}
+
 /** `bit convert`: between .npz (official layout) and TF.js (model.json + shards); to ONNX. */
 export const convertCommand: Command = {
   name: 'convert',
@@ -130,6 +161,14 @@ export const convertCommand: Command = {
         format === 'onnx' ? (values['external-data'] ?? defaultOnnxExternalData(model)) : false;
       await saveBiT(model, out, { format, dtype, compress: values.compress, externalData });
       log(`wrote ${out}${externalData ? ` and ${out}.data` : ''} (${format}, ${dtype})`);
+      const lost = format === 'npz' ? npzDrops(getBiTMetadata(model)) : [];
+      if (lost.length > 0) {
+        log(
+          `note: the .npz layout holds weights only, so this model's ${lost.join(' and ')} ` +
+            `${lost.length > 1 ? 'are' : 'is'} not in ${out}; predict from it with ` +
+            `${npzFlags(getBiTMetadata(model)!)}, or convert to TF.js, which keeps both`,
+        );
+      }
       if (values.json) {
         printJson({
           out,
