@@ -49,7 +49,7 @@ export function parseCommandArgs<const T extends FlagSpecs>(
   let parsed: ParsedFlags<T>;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, options),
       options,
       allowPositionals: true,
       strict: true,
@@ -76,23 +76,84 @@ export function parseCommandArgs<const T extends FlagSpecs>(
   return parsed;
 }
 
-/** Reads a flag as a finite number within bounds, naming the flag when it is not. */
+/**
+ * `--flag -1` as `--flag=-1` for string flags, so that a negative value reaches the flag's own
+ * check ("must be >= 1") instead of node:util's "argument is ambiguous" advice.
+ */
+function joinNegativeValues(
+  argv: string[],
+  options: Record<string, { type: 'string' | 'boolean' }>,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([a-z][a-z0-9-]*)$/.exec(argv[i])?.[1];
+    const next = argv[i + 1];
+    if (
+      name !== undefined &&
+      options[name]?.type === 'string' &&
+      next !== undefined &&
+      /^-(\d|\.\d|Infinity)/.test(next)
+    ) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
+}
+
 /** `--max-pixels N`: the pixel limit of image decoding (a positive integer), or undefined. */
 export function maxPixelsFlag(value: string | undefined, usage: string): number | undefined {
   return numberFlag(value, 'max-pixels', usage, { integer: true, min: 1 });
 }
 
+/**
+ * Largest values of numeric flags, beyond which a command could only fail deep inside (an
+ * array too long to allocate, thousands of threads): pixel sizes, batch sizes, counts.
+ */
+const FLAG_MAXIMA: Record<string, number> = {
+  size: 4096,
+  resolution: 4096,
+  'image-size': 4096,
+  batch: 65536,
+  'batch-split': 65536,
+  workers: 64,
+  threads: 256,
+  classes: 1_000_000,
+  top: 1_000_000,
+  'examples-per-class': 1_000_000,
+};
+
+/** A plain decimal number (no hex, no binary, no blanks): what every numeric flag takes. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * Reads a flag as a finite decimal number within bounds (`max` defaults to the flag's entry in
+ * a table of sane limits), naming the flag and the range when it is not.
+ */
 export function numberFlag(
   value: string | undefined,
   flag: string,
   usage: string,
-  { integer = false, min = -Infinity }: { integer?: boolean; min?: number } = {},
+  {
+    integer = false,
+    min = -Infinity,
+    max = FLAG_MAXIMA[flag] ?? Infinity,
+  }: { integer?: boolean; min?: number; max?: number } = {},
 ): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
+  if (
+    !DECIMAL.test(value) ||
+    !Number.isFinite(n) ||
+    (integer && !Number.isSafeInteger(n)) ||
+    n < min ||
+    n > max
+  ) {
     const kind = integer ? 'an integer' : 'a number';
-    throw new UsageError(`--${flag} must be ${kind} >= ${min}, got '${value}'`, usage);
+    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new UsageError(`--${flag} must be ${kind} ${range}, got '${value}'`, usage);
   }
   return n;
 }

@@ -98,6 +98,30 @@ describe('bit <command> --help', () => {
     expect(bit(['predict', '-h']).stdout).toMatch(/--top K\s+.*\(default 5\)/);
   });
 
+  it("numbers: negative values after a space, hex, and values past a flag's limit get the range", () => {
+    const npy = join(tiny, 'input.npy');
+    const negative = bit(['predict', npy, '--model', 'x', '--top', '-1']);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toMatch(/--top must be an integer in \[1, 1000000\], got '-1'/);
+    expect(negative.stderr).not.toMatch(/ambiguous/);
+    const hex = bit(['hyperrule', '--dataset-size', '0x10', '--image-size', '28x28']);
+    expect(hex.code).toBe(2);
+    expect(hex.stderr).toMatch(/--dataset-size must be an integer >= 0, got '0x10'/);
+    const huge = bit(['bench', '--model', 'R50x1', '--image-size', '100000']);
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toMatch(/--image-size must be an integer in \[8, 4096\], got '100000'/);
+    const unsafe = bit([
+      'hyperrule',
+      '--dataset-size',
+      '9007199254740993',
+      '--image-size',
+      '28x28',
+    ]);
+    expect(unsafe.code).toBe(2);
+    expect(unsafe.stderr).toMatch(/--dataset-size must be an integer/);
+    for (const r of [negative, hex, huge, unsafe]) expect(r.stderr).not.toMatch(STACK);
+  });
+
   it('did you mean: a mistyped flag and a mistyped command, exit 2', () => {
     const flag = bit(['predict', join(tiny, 'input.npy'), '--model', 'x', '--lables', 'a']);
     expect(flag.code).toBe(2);

@@ -65,7 +65,7 @@ describe('--workers', () => {
     ]) {
       const r = bit(args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(/--workers must be an integer >= 1/);
+      expect(r.stderr).toMatch(/--workers must be an integer in \[1, 64\]/);
     }
   });
 
