@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors';
 
 /**
@@ -25,4 +26,26 @@ export async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * Fails (exit 2) naming `--flag` when `path` cannot be created because the nearest existing
+ * folder above it is a file (`runs/notes.txt/out`): found before anything is loaded or written,
+ * rather than as ENOTDIR on a temporary file deep in the write.
+ */
+export async function requireCreatableUnder(
+  path: string,
+  flag: string,
+  usage: string,
+): Promise<void> {
+  for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
+    const s = await stat(dir).catch(() => null);
+    if (s) {
+      if (!s.isDirectory()) {
+        throw new UsageError(`--${flag} ${path}: ${dir} is a file, not a folder`, usage);
+      }
+      return;
+    }
+    if (dirname(dir) === dir) return;
+  }
 }

@@ -2,6 +2,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { isRunFolder, NodeRunStore, RUN_FILES } from '@bit/train/node';
 import { UsageError } from './errors';
+import { requireCreatableUnder } from './paths';
 
 /** Library option names in the words of the training commands' flags (for @bit/train messages). */
 const OPTION_FLAGS: ReadonlyArray<[RegExp, string]> = [
@@ -47,7 +48,7 @@ export async function checkRunOut(
     throw new UsageError('give --resume or --overwrite, not both', usage);
   }
   const s = await stat(out).catch(() => null);
-  if (!s) return;
+  if (!s) return requireCreatableUnder(out, 'out', usage);
   if (!s.isDirectory()) throw new UsageError(`--out ${out} is a file, not a folder`, usage);
   if (await isRunFolder(out)) {
     if (resume || overwrite) return;

@@ -122,6 +122,51 @@ describe('bit <command> --help', () => {
     for (const r of [negative, hex, huge, unsafe]) expect(r.stderr).not.toMatch(STACK);
   });
 
+  it('outputs under a file, a bad --base-url and the embedded model in download: exit 2 or 0, named', () => {
+    const file = join(work, 'a-file.txt');
+    writeFileSync(file, 'not a folder');
+    const cases: [string[], RegExp][] = [
+      [
+        ['convert', join(tiny, 'weights.npz'), '--out', join(file, 'x.npz')],
+        /--out .*a-file\.txt is a file, not a folder/,
+      ],
+      [
+        [
+          'finetune',
+          '--model',
+          join(tiny, 'weights.npz'),
+          '--train',
+          join(tiny),
+          '--out',
+          join(file, 'run'),
+        ],
+        /--out .*a-file\.txt is a file, not a folder/,
+      ],
+      [['download', 'BiT-S-R50x1', '--cache-dir', file], /--cache-dir .* is a file, not a folder/],
+      [
+        ['download', 'BiT-S-R50x1', '--cache-dir', join(file, 'c')],
+        /--cache-dir .*a-file\.txt is a file/,
+      ],
+      [
+        ['download', 'BiT-S-R50x1', '--base-url', 'notaurl'],
+        /--base-url must be an http:\/\/ or https:\/\/ URL/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = bit(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(STACK);
+    }
+    const embedded = bit(['download', 'BiT-FMNIST-R14x0.5', '--json'], {
+      env: { BIT_MODELS_BASE_URL: 'http://127.0.0.1:9/' },
+    });
+    expect(embedded.code, embedded.stderr).toBe(0);
+    const out = JSON.parse(embedded.stdout) as { path: string; embedded: boolean };
+    expect(out.embedded).toBe(true);
+    expect(existsSync(out.path)).toBe(true);
+  });
+
   it('did you mean: a mistyped flag and a mistyped command, exit 2', () => {
     const flag = bit(['predict', join(tiny, 'input.npy'), '--model', 'x', '--lables', 'a']);
     expect(flag.code).toBe(2);

@@ -12,7 +12,7 @@ import { UsageError } from '../errors';
 import { JSON_FLAG } from '../flags';
 import { loadModelFlag } from '../model-flags';
 import { log, printJson } from '../output';
-import { exists } from '../paths';
+import { exists, requireCreatableUnder } from '../paths';
 import type { Command } from './types';
 
 const usage =
@@ -150,6 +150,7 @@ export const convertCommand: Command = {
     if (!values.force && (await exists(out))) {
       throw new UsageError(`--out ${out} already exists; pass --force to replace it`, usage);
     }
+    await requireCreatableUnder(out, 'out', usage);
     await selectBackend('cpu', usage);
     const model = await loadModelFlag(
       sources[0],

@@ -1,6 +1,15 @@
-import { downloadCheckpoint, resolveCacheDir, verifyNpzFile } from '@bit/models/node';
+import { stat } from 'node:fs/promises';
+import {
+  downloadCheckpoint,
+  embeddedAssetPath,
+  getModelEntry,
+  hasModel,
+  resolveCacheDir,
+  verifyNpzFile,
+} from '@bit/models/node';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
+import { requireCreatableUnder } from '../paths';
 import { JSON_FLAG } from '../flags';
 import { log, printJson } from '../output';
 import type { Command } from './types';
@@ -35,11 +44,32 @@ export const downloadCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, flags, usage);
     if (positionals.length !== 1)
       throw new UsageError('name exactly one model (bit models lists them)', usage);
+    const name = positionals[0];
+    if (hasModel(name) && getModelEntry(name).embedded) {
+      // Nothing to download: the checkpoint ships inside @bit/models.
+      const path = embeddedAssetPath(getModelEntry(name));
+      log(`${name} is embedded in @bit/models; no download needed`);
+      if (values.json) printJson({ name, path, fromCache: false, embedded: true });
+      else process.stdout.write(`${path} (embedded)\n`);
+      return 0;
+    }
+    const baseUrl = values['base-url'];
+    if (baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(baseUrl)) {
+      throw new UsageError(
+        `--base-url must be an http:// or https:// URL, got '${baseUrl}'`,
+        usage,
+      );
+    }
     const cacheDir = values['cache-dir'] ?? resolveCacheDir();
+    const cache = await stat(cacheDir).catch(() => null);
+    if (cache && !cache.isDirectory()) {
+      throw new UsageError(`--cache-dir ${cacheDir} is a file, not a folder`, usage);
+    }
+    if (!cache) await requireCreatableUnder(cacheDir, 'cache-dir', usage);
     let lastPct = -1;
-    const result = await downloadCheckpoint(positionals[0], {
+    const result = await downloadCheckpoint(name, {
       cacheDir,
-      baseUrl: values['base-url'],
+      baseUrl,
       force: values.force,
       verify: verifyNpzFile,
       onProgress: (e) => {
