@@ -31,13 +31,14 @@ export interface ParsedFlags<T extends FlagSpecs> {
 
 /**
  * Parses argv for one command. An unknown flag, a missing value or a value given to a boolean
- * flag becomes a UsageError (with "did you mean" for a mistyped flag); so does a missing
- * required flag.
+ * flag becomes a UsageError (with "did you mean" for a mistyped flag); so do a missing
+ * required flag and, with `positionals: false`, any positional argument.
  */
 export function parseCommandArgs<const T extends FlagSpecs>(
   argv: string[],
   flags: T,
   usage: string,
+  { positionals = true }: { positionals?: boolean } = {},
 ): ParsedFlags<T> {
   const options: Record<string, { type: 'string' | 'boolean'; default?: string | boolean }> = {};
   for (const [name, spec] of Object.entries(flags)) {
@@ -66,6 +67,12 @@ export function parseCommandArgs<const T extends FlagSpecs>(
       );
     }
     throw new UsageError(msg.replace(/\. To specify a positional.*$/s, ''), usage);
+  }
+  if (!positionals && parsed.positionals.length > 0) {
+    throw new UsageError(
+      `unexpected argument '${parsed.positionals[0]}': this command takes flags only`,
+      usage,
+    );
   }
   for (const [name, spec] of Object.entries(flags)) {
     const v = (parsed.values as Record<string, unknown>)[name];

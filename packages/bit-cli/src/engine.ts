@@ -8,15 +8,26 @@ export interface EngineChoice {
   threads?: number;
 }
 
-/** Reads `--engine` and `--threads` (which needs an engine other than tfjs). */
+/**
+ * Reads `--engine` and `--threads` (which needs an engine other than tfjs). `--backend` picks
+ * the tfjs backend that runs the model, so beside another engine it is refused, unless
+ * `backendBuilds` (bench: the backend builds the random model the engine is given).
+ */
 export function engineFlags(
-  values: { engine?: string; threads?: string },
+  values: { engine?: string; threads?: string; backend?: string },
   usage: string,
+  { backendBuilds = false }: { backendBuilds?: boolean } = {},
 ): EngineChoice {
   const engine = choiceFlag(values.engine ?? 'tfjs', 'engine', engineNames(), usage)!;
   const threads = numberFlag(values.threads, 'threads', usage, { integer: true, min: 1 });
   if (threads !== undefined && engine === 'tfjs') {
     throw new UsageError('--threads applies to --engine onnx only', usage);
+  }
+  if (values.backend !== undefined && engine !== 'tfjs' && !backendBuilds) {
+    throw new UsageError(
+      `--backend picks a tfjs backend; the ${engine} engine runs without one (use --threads)`,
+      usage,
+    );
   }
   return { engine, ...(threads !== undefined ? { threads } : {}) };
 }

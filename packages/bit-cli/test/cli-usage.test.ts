@@ -167,6 +167,73 @@ describe('bit <command> --help', () => {
     expect(existsSync(out.path)).toBe(true);
   });
 
+  it('flags that would be ignored and stray arguments are refused, exit 2', () => {
+    const npz = join(tiny, 'weights.npz');
+    const cases: [string[], RegExp][] = [
+      [['models', 'extra'], /unexpected argument 'extra': this command takes flags only/],
+      [
+        ['hyperrule', '--dataset-size', '100', '--image-size', '28x28', 'x'],
+        /unexpected argument 'x'/,
+      ],
+      [
+        [
+          'predict',
+          join(tiny, 'input.npy'),
+          '--model',
+          npz,
+          '--engine',
+          'onnx',
+          '--backend',
+          'wasm',
+        ],
+        /--backend picks a tfjs backend; the onnx engine runs without one/,
+      ],
+      [
+        ['bench', '--mode', 'inference', '--workers', '2'],
+        /--workers applies to --mode train only/,
+      ],
+      [
+        ['bench', '--breakdown', '--skip-analysis'],
+        /give --breakdown or --skip-analysis, not both/,
+      ],
+      [['bench', '--breakdown', '--engine', 'onnx'], /--breakdown times tfjs components/],
+      [
+        [
+          'finetune',
+          '--model',
+          npz,
+          '--train',
+          tiny,
+          '--out',
+          join(work, 'ev'),
+          '--eval-every',
+          '2',
+        ],
+        /--eval-every needs --val/,
+      ],
+      [
+        [
+          'pretrain',
+          '--train',
+          tiny,
+          '--out',
+          join(work, 'ev2'),
+          '--steps',
+          '10',
+          '--eval-every',
+          '2',
+        ],
+        /--eval-every needs --val/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = bit(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(STACK);
+    }
+  });
+
   it('did you mean: a mistyped flag and a mistyped command, exit 2', () => {
     const flag = bit(['predict', join(tiny, 'input.npy'), '--model', 'x', '--lables', 'a']);
     expect(flag.code).toBe(2);

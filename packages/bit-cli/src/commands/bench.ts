@@ -83,7 +83,7 @@ export const benchCommand: Command = {
   summary: 'images/s of inference or a training step on random weights of an architecture',
   flags,
   async run(argv) {
-    const { values } = parseCommandArgs(argv, flags, usage);
+    const { values } = parseCommandArgs(argv, flags, usage, { positionals: false });
     const mode = choiceFlag(values.mode, 'mode', ['inference', 'train'], usage)!;
     const size = numberFlag(values['image-size'], 'image-size', usage, { integer: true, min: 8 })!;
     const batch = numberFlag(values.batch, 'batch', usage, { integer: true, min: 1 })!;
@@ -95,10 +95,21 @@ export const benchCommand: Command = {
     const classes = numberFlag(values.classes, 'classes', usage, { integer: true, min: 1 })!;
     const workers = numberFlag(values.workers, 'workers', usage, { integer: true, min: 1 });
     const arch = parseArchitectureName(values.model ?? 'R50x1', classes);
-    const engine = engineFlags(values, usage);
+    const engine = engineFlags(values, usage, { backendBuilds: true });
     if (engine.engine !== 'tfjs' && mode !== 'inference') {
       throw new UsageError(
         `--engine ${engine.engine} times inference only (--mode inference)`,
+        usage,
+      );
+    }
+    if (workers !== undefined && mode !== 'train') {
+      throw new UsageError('--workers applies to --mode train only', usage);
+    }
+    if (values.breakdown && (values['skip-analysis'] || engine.engine !== 'tfjs')) {
+      throw new UsageError(
+        values['skip-analysis']
+          ? 'give --breakdown or --skip-analysis, not both'
+          : `--breakdown times tfjs components; the ${engine.engine} engine has none`,
         usage,
       );
     }

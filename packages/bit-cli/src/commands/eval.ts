@@ -59,7 +59,7 @@ export const evalCommand: Command = {
   summary: 'evaluate a model (e.g. a fine-tuning run) on a dataset: top-1, top-5, loss',
   flags,
   async run(argv) {
-    const { values } = parseCommandArgs(argv, flags, usage);
+    const { values } = parseCommandArgs(argv, flags, usage, { positionals: false });
     const split = choiceFlag(values.split, 'split', SPLITS, usage);
     const resolution = numberFlag(values.resolution, 'resolution', usage, {
       integer: true,

@@ -110,7 +110,7 @@ export const finetuneCommand: Command = {
     'Without --batch-split, the batch is split to fit --memory, and the choice is logged.',
   ],
   async run(argv) {
-    const { values } = parseCommandArgs(argv, flags, usage);
+    const { values } = parseCommandArgs(argv, flags, usage, { positionals: false });
     const int = (flag: keyof typeof values, min: number) =>
       numberFlag(values[flag] as string | undefined, flag, usage, { integer: true, min });
     const batchSize = int('batch', 1)!;
@@ -129,6 +129,9 @@ export const finetuneCommand: Command = {
     const crop = int('resolution', 8);
     const examplesPerClass = int('examples-per-class', 1);
     const evalEvery = int('eval-every', 1);
+    if (evalEvery !== undefined && values.val === undefined) {
+      throw new UsageError('--eval-every needs --val (the data to evaluate)', usage);
+    }
     const checkpointEvery = int('checkpoint-every', 1);
     const seed = int('seed', 0)!;
     const workers = workersFlag(values.workers, usage);

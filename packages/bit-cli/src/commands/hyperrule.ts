@@ -70,7 +70,7 @@ export const hyperruleCommand: Command = {
   summary: 'print the BiT-HyperRule plan (resolution, schedule, lr, MixUp) for a dataset',
   flags,
   async run(argv) {
-    const { values } = parseCommandArgs(argv, flags, usage);
+    const { values } = parseCommandArgs(argv, flags, usage, { positionals: false });
     const datasetSize = numberFlag(values['dataset-size'], 'dataset-size', usage, {
       integer: true,
       min: 0,

@@ -14,7 +14,7 @@ export const modelsCommand: Command = {
   summary: 'list the BiT model zoo (official checkpoints and registered ones)',
   flags,
   async run(argv) {
-    const { values } = parseCommandArgs(argv, flags, usage);
+    const { values } = parseCommandArgs(argv, flags, usage, { positionals: false });
     const models = listModels().map((e) => ({
       name: e.name,
       architecture: e.architecture,

@@ -121,7 +121,7 @@ export const pretrainCommand: Command = {
   flags,
   notes: ['Ctrl-C writes a checkpoint and exits 130; --resume continues exactly where it stopped.'],
   async run(argv) {
-    const { values } = parseCommandArgs(argv, flags, usage);
+    const { values } = parseCommandArgs(argv, flags, usage, { positionals: false });
     if (values.steps !== undefined && values.epochs !== undefined) {
       throw new UsageError('give --steps or --epochs, not both', usage);
     }
@@ -152,6 +152,9 @@ export const pretrainCommand: Command = {
     const weightDecay = num('weight-decay', 0);
     const resolution = int('resolution', 8)!;
     const evalEvery = int('eval-every', 1);
+    if (evalEvery !== undefined && values.val === undefined) {
+      throw new UsageError('--eval-every needs --val (the data to evaluate)', usage);
+    }
     const checkpointEvery = int('checkpoint-every', 1);
     const seed = int('seed', 0)!;
     const workers = workersFlag(values.workers, usage);
