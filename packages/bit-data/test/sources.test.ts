@@ -8,6 +8,7 @@ import { isLazyImage, type DecodedImage } from '../src/image';
 import { fromArrays, fromTensors } from '../src/sources/memory';
 import { fewShot, selectClasses } from '../src/sources/select';
 import type { DataSource } from '../src/sources/types';
+import { DataFormatError } from '../src/errors';
 import { inspectSource, openSource } from '../src/node';
 import { encodePng, randomImage, tempDir, writeFile, writeIdxFolder } from './helpers';
 
@@ -158,6 +159,17 @@ describe('manifests', () => {
 });
 
 describe('IDX (MNIST-style)', () => {
+  it('a damaged gzip file is a DataFormatError naming it', async () => {
+    const dir = join(tmp.dir, 'fashion-badgz');
+    writeIdxFolder(dir, { train: 3, test: 2 }, true);
+    const bad = join(dir, 'train-images-idx3-ubyte.gz');
+    writeFile(bad, Uint8Array.from([0x1f, 0x8b, 1, 2, 3, 4, 5, 6, 7, 8]));
+    const e = await openSource(dir).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(DataFormatError);
+    expect((e as DataFormatError).path).toBe(bad);
+    expect((e as Error).message).toMatch(/train-images-idx3-ubyte\.gz: damaged gzip data/);
+  });
+
   it.each([true, false])('gzip=%s: reads both splits with the standard names', async (gzip) => {
     const dir = join(tmp.dir, gzip ? 'fashion-gz' : 'mnist-raw');
     const truth = writeIdxFolder(dir, { train: 12, test: 7 }, gzip);

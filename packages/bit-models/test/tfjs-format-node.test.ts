@@ -313,6 +313,8 @@ describe('typed load errors', () => {
         },
         /weightsManifest\[0\]\.weights\[0\]\.shape/,
       ],
+      // Well-formed JSON whose topology tfjs-layers cannot build: named, not a bare tfjs error.
+      [{ ...parsed, modelTopology: { foo: 1 } }, /model\.json.*not a loadable LayersModel/],
     ];
     for (const [json, message] of variants) {
       await fsp.writeFile(jsonPath, JSON.stringify(json));

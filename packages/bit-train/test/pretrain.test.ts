@@ -70,6 +70,10 @@ describe('upstreamPlan', () => {
     expect(() => upstreamPlan({ ...base, steps: 90, weightDecay: -1 })).toThrow(/weightDecay/);
     expect(pretrainSteps({ epochs: 2, batchSize: 128 }, 1000)).toBe(16);
     expect(() => pretrainSteps({ epochs: 2, steps: 5 }, 1000)).toThrow(/not both/);
+    // Epochs too few for the schedule are named as epochs, with the steps they make.
+    expect(() => pretrainSteps({ epochs: 0.01, batchSize: 128 }, 60000)).toThrow(
+      /epochs 0\.01 over 60000 examples at batch 128 is 5 steps; .* at least 10/,
+    );
   });
 });
 

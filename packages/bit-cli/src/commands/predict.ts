@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   disposeModel,
@@ -14,7 +14,6 @@ import { UsageError } from '../errors';
 import { IMAGE_INFERENCE_FLAGS, JSON_FLAG } from '../flags';
 import { eachImage, loadModelAndInputs } from '../model-inputs';
 import { printJson } from '../output';
-import { requirePath } from '../paths';
 import type { Command } from './types';
 
 const usage =
@@ -39,12 +38,14 @@ async function labelsFlag(
 ): Promise<{ names: string[]; from: string } | undefined> {
   if (value === undefined) return undefined;
   if (labelSets().includes(value)) return { names: await getLabels(value), from: value };
-  await requirePath(value, 'labels', usage, 'file').catch(() => {
+  const found = await stat(value).catch(() => null);
+  if (!found || !found.isFile()) {
+    const why = found ? `${value} is a directory` : `no such file or directory: ${value}`;
     throw new UsageError(
-      `--labels: '${value}' is neither ${labelSets().join(' nor ')} nor a file (no such file or directory: ${value})`,
+      `--labels: '${value}' is neither ${labelSets().join(' nor ')} nor a file (${why})`,
       usage,
     );
-  });
+  }
   return { names: parseLabels(await readFile(value, 'utf8')), from: value };
 }
 

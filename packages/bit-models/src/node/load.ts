@@ -108,7 +108,9 @@ async function resolvePath(path: string): Promise<ResolvedCheckpoint | null> {
       'not-a-checkpoint',
       path,
       undefined,
-      "an ONNX model runs in onnxruntime only: load it with { engine: 'onnx' } (bit: --engine onnx)",
+      "an ONNX model runs in onnxruntime only, for inference: load it with { engine: 'onnx' } " +
+        '(bit predict, features, eval, bench: --engine onnx); to fine-tune, start from the .npz or ' +
+        'TF.js model it was exported from',
     );
   }
   const bytes = await head(path);

@@ -13,7 +13,7 @@ import { TrainConfigError } from '../errors';
 import { runTraining } from '../loop/fine-tune';
 import type { FineTuneOptions, FineTuneResult } from '../loop/options';
 import { heInitialize } from './he-init';
-import { upstreamPlan } from './recipe';
+import { MIN_STEPS, upstreamPlan } from './recipe';
 
 /** Options of {@link pretrain}. */
 export interface PretrainOptions extends Omit<
@@ -83,7 +83,14 @@ export function pretrainSteps(
   if (!(o.epochs > 0) || !Number.isFinite(o.epochs)) {
     throw new TrainConfigError(`pretrain: epochs must be a number > 0, got ${o.epochs}`);
   }
-  return Math.ceil((o.epochs * datasetSize) / (o.batchSize ?? 128));
+  const steps = Math.ceil((o.epochs * datasetSize) / (o.batchSize ?? 128));
+  if (steps < MIN_STEPS) {
+    throw new TrainConfigError(
+      `pretrain: epochs ${o.epochs} over ${datasetSize} examples at batch ${o.batchSize ?? 128} ` +
+        `is ${steps} step${steps === 1 ? '' : 's'}; the upstream schedule needs at least ${MIN_STEPS}`,
+    );
+  }
+  return steps;
 }
 
 /**

@@ -7,6 +7,8 @@
 import type { HyperRulePlan } from '@bit/hyperrule';
 import { TrainConfigError } from '../errors';
 
+/** The fewest steps the upstream schedule (warm-up, three decays) is planned for. */
+export const MIN_STEPS = 10;
 /** The upstream recipe's constants (big_transfer's upstream training, scaled to any length). */
 export const UPSTREAM_DEFAULTS = {
   /** Learning rate per 256 examples (BiT: 0.03 * batch / 256). */
@@ -52,7 +54,7 @@ export function upstreamPlan(options: UpstreamPlanOptions): HyperRulePlan {
   const need = (name: string, ok: boolean, value: unknown) => {
     if (!ok) throw new TrainConfigError(`pretrain: ${name} is invalid: ${JSON.stringify(value)}`);
   };
-  need('steps (an integer >= 10)', Number.isInteger(steps) && steps >= 10, steps);
+  need(`steps (an integer >= ${MIN_STEPS})`, Number.isInteger(steps) && steps >= MIN_STEPS, steps);
   need('batchSize (an integer >= 1)', Number.isInteger(batchSize) && batchSize >= 1, batchSize);
   const baseLr = options.baseLr ?? (UPSTREAM_DEFAULTS.lrPer256 * batchSize) / 256;
   need('baseLr (a number > 0)', Number.isFinite(baseLr) && baseLr > 0, baseLr);

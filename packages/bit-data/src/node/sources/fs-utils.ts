@@ -6,6 +6,7 @@ import type { LazyImage } from '../../image';
 import type { DecoderPreference } from '../decode';
 import { decodeImageFile } from '../decode';
 import { isGzip } from '../../formats/idx';
+import { DataFormatError } from '../../errors';
 
 /** Image file name extensions the disk sources list. */
 export const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|gif|bmp|tiff?|avif)$/i;
@@ -72,7 +73,15 @@ export function fileImage(
   };
 }
 
-/** Gunzips bytes when they are gzip, else returns them. */
-export function maybeGunzip(bytes: Uint8Array): Uint8Array {
-  return isGzip(bytes) ? gunzipSync(bytes) : bytes;
+/**
+ * Gunzips bytes when they are gzip, else returns them.
+ * @throws DataFormatError naming `path` when the gzip stream is damaged.
+ */
+export function maybeGunzip(bytes: Uint8Array, path: string): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (e) {
+    throw new DataFormatError(`${path}: damaged gzip data (${(e as Error).message})`, path);
+  }
 }

@@ -45,8 +45,8 @@ export async function openIdx(path: string, options: IdxOptions = {}): Promise<D
   const imagesPath = (await existing(dir, names.images))!;
   const labelsPath = await existing(dir, names.labels);
   if (!labelsPath) throw new DataArgumentError(`IDX ${dir}: ${names.labels}[.gz] is missing`);
-  const images = parseIdx(maybeGunzip(await readFile(imagesPath)), imagesPath);
-  const labels = parseIdx(maybeGunzip(await readFile(labelsPath)), labelsPath);
+  const images = parseIdx(maybeGunzip(await readFile(imagesPath), imagesPath), imagesPath);
+  const labels = parseIdx(maybeGunzip(await readFile(labelsPath), labelsPath), labelsPath);
   if (images.shape.length !== 3 && images.shape.length !== 4) {
     throw new DataFormatError(
       `${imagesPath}: expected [N, H, W] or [N, H, W, C] images, got ${images.shape.join('x')}`,

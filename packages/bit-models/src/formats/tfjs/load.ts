@@ -4,6 +4,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 // Registers GroupNormalization and StandardizedConv2D with tf.serialization.
 import '@bit/layers';
 
+import { BitModelsError } from '../../errors';
+import { TfjsFormatError } from './errors';
 import { resolveLoadHandler } from './handlers';
 
 /** Options of loadTfjs. */
@@ -20,7 +22,8 @@ export interface LoadTfjsOptions {
  * dequantised to float32 by tfjs; user-defined metadata comes back with
  * `model.getUserDefinedMetadata()`. The caller owns (and disposes) the model.
  * @throws TfjsFormatError `no-handler`; the handler's errors (e.g. TfjsFormatError from
- *   fileSystemHandler) and tfjs-layers' errors pass through.
+ *   fileSystemHandler) pass through; tfjs-layers' errors (a topology it cannot build, weights
+ *   that do not fit) become TfjsFormatError `bad-model-json` naming the model.
  */
 export async function loadTfjs(
   handlerOrUrl: string | tf.io.IOHandler,
@@ -30,5 +33,19 @@ export async function loadTfjs(
     handlerOrUrl,
     options.onProgress ? { onProgress: options.onProgress } : undefined,
   );
-  return tfl.loadLayersModel(handler, { strict: options.strict ?? true });
+  try {
+    return await tfl.loadLayersModel(handler, { strict: options.strict ?? true });
+  } catch (e) {
+    if (e instanceof BitModelsError) throw e;
+    // tfjs-layers' own errors (a topology it cannot build, weights that do not fit it) name
+    // no file: say which model.
+    const where =
+      typeof handlerOrUrl === 'string'
+        ? handlerOrUrl
+        : ((handlerOrUrl as { modelJsonPath?: string }).modelJsonPath ?? 'model.json');
+    const detail = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
+    throw new TfjsFormatError('bad-model-json', where, `not a loadable LayersModel: ${detail}`, {
+      cause: e,
+    });
+  }
 }
