@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TrainConfigError } from '../src/errors';
 import { openVal } from '../src/node/fine-tune-run';
 import {
   encodePng,
@@ -67,5 +68,13 @@ describe('openVal: the split a run validates on', () => {
     expect(val?.metadata.classes).toEqual(['b', 'a']);
     expect(val?.metadata.split).toBe('test');
     expect(val?.size).toBe(2);
+  });
+
+  it('val without a training class is a TrainConfigError naming val and the class', async () => {
+    const e = await openVal({ val: join(dir, 'two') }, ['a', 'zebra']).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(TrainConfigError);
+    expect((e as Error).message).toMatch(
+      /^val .*two: it lacks training classes \(unknown class "zebra" \(known: a, b\)\)/,
+    );
   });
 });

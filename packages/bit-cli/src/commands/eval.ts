@@ -1,8 +1,10 @@
+import { DataArgumentError } from '@bit/data';
 import { openSource } from '@bit/data/node';
 import { disposeModel, getBiTMetadata, isEngineModel, resolveLabels } from '@bit/models/node';
 import { evaluate } from '@bit/train';
 import { choiceFlag, maxPixelsFlag, numberFlag, parseCommandArgs, workersFlag } from '../args';
 import { selectBackend } from '../backends';
+import { UsageError } from '../errors';
 import { engineFlags, refuseEngineWorkers } from '../engine';
 import {
   BACKEND_FLAG,
@@ -85,6 +87,13 @@ export const evalCommand: Command = {
         ...(maxPixels !== undefined ? { maxPixels } : {}),
         ...(split ? { split } : {}),
         ...(classes ? { classes: [...classes] } : {}),
+      }).catch((e: unknown) => {
+        if (!(classes && e instanceof DataArgumentError && /^classes: /.test(e.message))) throw e;
+        throw new UsageError(
+          `--data ${values.data} lacks classes of the model (${e.message.replace(/^classes: /, '')}); ` +
+            `the model's classes: ${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', ...' : ''}`,
+          usage,
+        );
       });
       const r = await evaluate(model, source, {
         batchSize,

@@ -37,7 +37,7 @@ export function resolveClassSelection(
       out.push(Number(item));
     } else {
       throw new DataArgumentError(
-        `classes: unknown class "${item}" (known: ${classes.slice(0, 20).join(', ')}...)`,
+        `classes: unknown class "${item}" (known: ${classes.slice(0, 20).join(', ')}${classes.length > 20 ? ', ...' : ''})`,
       );
     }
   }

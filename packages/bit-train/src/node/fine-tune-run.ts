@@ -128,12 +128,22 @@ export async function openVal(
         `fineTuneRun: val classes [${names.slice(0, 10).join(', ')}] differ from train's [${classes.slice(0, 10).join(', ')}]`,
       );
     }
-    val = await openValSource(o.val, {
-      onWarning: o.onWarning,
-      ...o.valOptions,
-      ...(val.metadata.split !== undefined ? { split: val.metadata.split } : {}),
-      classes: [...classes],
-    });
+    try {
+      val = await openValSource(o.val, {
+        onWarning: o.onWarning,
+        ...o.valOptions,
+        ...(val.metadata.split !== undefined ? { split: val.metadata.split } : {}),
+        classes: [...classes],
+      });
+    } catch (e) {
+      if (!(e instanceof DataArgumentError)) throw e;
+      throw new TrainConfigError(
+        `val ${typeof o.val === 'string' ? o.val : ''}: it lacks training classes ` +
+          `(${e.message.replace(/^classes: /, '')}); val must hold every class of train ` +
+          `[${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', ...' : ''}]`,
+        { cause: e },
+      );
+    }
   }
   return val;
 }
