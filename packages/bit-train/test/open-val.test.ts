@@ -24,7 +24,10 @@ function imageFolder(root: string, counts: Record<string, Record<string, number>
   for (const [split, classes] of Object.entries(counts)) {
     for (const [name, n] of Object.entries(classes)) {
       for (let i = 0; i < n; i++) {
-        writeFile(join(root, split, name, `${i}.png`), encodePng(randomImage(4, 4, seed++)));
+        writeFile(
+          join(root, split, name, `${i}.png`),
+          encodePng(randomImage(4, 4, seed++).data, 4, 4),
+        );
       }
     }
   }
