@@ -102,7 +102,7 @@ export function outputFormat(out: string, format: string | undefined): 'tfjs' | 
  * What writing `meta`'s model as .npz loses (the official layout has weights only; a bare .npz
  * loads with no labels at the upstream 224 px): its label set and a resolution other than 224.
  */
-export function npzDrops(meta: BiTMetadata | undefined): string[] {
+function npzDrops(meta: BiTMetadata | undefined): string[] {
   if (!meta) return [];
   const lost: string[] = [];
   if (meta.labels !== null && meta.labels !== undefined) lost.push('labels');
@@ -162,12 +162,13 @@ export const convertCommand: Command = {
         format === 'onnx' ? (values['external-data'] ?? defaultOnnxExternalData(model)) : false;
       await saveBiT(model, out, { format, dtype, compress: values.compress, externalData });
       log(`wrote ${out}${externalData ? ` and ${out}.data` : ''} (${format}, ${dtype})`);
-      const lost = format === 'npz' ? npzDrops(getBiTMetadata(model)) : [];
-      if (lost.length > 0) {
+      const meta = getBiTMetadata(model);
+      const lost = format === 'npz' ? npzDrops(meta) : [];
+      if (meta && lost.length > 0) {
         log(
           `note: the .npz layout holds weights only, so this model's ${lost.join(' and ')} ` +
             `${lost.length > 1 ? 'are' : 'is'} not in ${out}; predict from it with ` +
-            `${npzFlags(getBiTMetadata(model)!)}, or convert to TF.js, which keeps both`,
+            `${npzFlags(meta)}, or convert to TF.js, which keeps both`,
         );
       }
       if (values.json) {

@@ -9,9 +9,9 @@ import {
 } from '@bit/models/node';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
-import { requireCreatableUnder } from '../paths';
 import { JSON_FLAG } from '../flags';
 import { log, printJson } from '../output';
+import { requireCreatableUnder } from '../paths';
 import type { Command } from './types';
 
 const usage = 'bit download <name|url> [--cache-dir DIR] [--base-url URL] [--force] [--json]';
