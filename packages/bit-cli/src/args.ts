@@ -130,6 +130,7 @@ const FLAG_MAXIMA: Record<string, number> = {
   classes: 1_000_000,
   top: 1_000_000,
   'examples-per-class': 1_000_000,
+  width: 64,
 };
 
 /** A plain decimal number (no hex, no binary, no blanks): what every numeric flag takes. */

@@ -225,6 +225,10 @@ describe('bit <command> --help', () => {
         ],
         /--eval-every needs --val/,
       ],
+      [
+        ['pretrain', '--train', tiny, '--out', join(work, 'w'), '--steps', '10', '--width', '0.25'],
+        /--width must be a multiple of 0\.5/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = bit(args);

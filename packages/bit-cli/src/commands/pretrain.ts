@@ -138,9 +138,10 @@ export const pretrainCommand: Command = {
       throw new UsageError('--crop-area and --no-crop exclude each other', usage);
     }
     const width = num('width', Number.MIN_VALUE)!;
-    if (!Number.isInteger(64 * width)) {
+    if (!Number.isInteger(2 * width)) {
       throw new UsageError(
-        `--width times 64 must be an integer (e.g. 0.5, 1, 2), got ${width}`,
+        `--width must be a multiple of 0.5 (e.g. 0.5, 1, 2: GroupNorm's 32 groups must divide ` +
+          `the 64 W channels of the first unit), got ${width}`,
         usage,
       );
     }
