@@ -6,30 +6,21 @@
  */
 import { ClipByValue } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasmBackend, WASM_BACKEND_NAME, WasmKernelError } from './wasm-backend';
+import { asWasmBackend, mapIntoNew, runNative, WASM_BACKEND_NAME } from './wasm-backend';
 
 /** A `ClipByValue` right for int32; `native` (the backend's own kernel) clips other dtypes. */
 export function makeClipByValueConfig(native: KernelFunc | undefined): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const x = (args.inputs as { x: TensorInfo }).x;
-    if (x.dtype !== 'int32') {
-      if (!native) throw new WasmKernelError(`${ClipByValue}: no native kernel for ${x.dtype}`);
-      return native(args);
-    }
-    const { clipValueMin, clipValueMax } = args.attrs as NamedAttrMap & {
+    if (x.dtype !== 'int32') return runNative(native, args, ClipByValue, x.dtype);
+    const { clipValueMin: lo, clipValueMax: hi } = args.attrs as NamedAttrMap & {
       clipValueMin: number;
       clipValueMax: number;
     };
-    const backend = asWasmBackend(args.backend, ClipByValue);
-    const out = backend.makeOutput([...x.shape], 'int32');
-    // Views after the allocation: a growing heap invalidates earlier ones.
-    const from = backend.typedArrayFromHeap(x);
-    const into = backend.typedArrayFromHeap(out);
     // As tfjs-backend-cpu: min(max(v, lo), hi), then stored as int32.
-    for (let i = 0; i < from.length; i++) {
-      into[i] = Math.min(Math.max(from[i], clipValueMin), clipValueMax);
-    }
-    return out;
+    return mapIntoNew(x, 'int32', asWasmBackend(args.backend, ClipByValue), (v) =>
+      Math.min(Math.max(v, lo), hi),
+    );
   };
   return { kernelName: ClipByValue, backendName: WASM_BACKEND_NAME, kernelFunc };
 }

@@ -18,6 +18,7 @@ import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensor
 import {
   asWasmBackend,
   Intermediates,
+  runNative,
   WASM_BACKEND_NAME,
   WasmKernelError,
   type WasmBackendLike,
@@ -303,12 +304,12 @@ export function makeConv2DBackpropInputConfig(fallback: KernelFunc | undefined):
     if (canRunAsConvolution(info) && dy.dtype === 'float32' && filter.dtype === 'float32') {
       return conv2DBackpropInputWasm(dy, filter, info, wasm);
     }
-    if (fallback == null) {
-      throw new WasmKernelError(
-        `${KERNEL}: no native kernel for dilations [${info.dilationHeight}, ${info.dilationWidth}]`,
-      );
-    }
-    return fallback(args);
+    return runNative(
+      fallback,
+      args,
+      KERNEL,
+      `dilations [${info.dilationHeight}, ${info.dilationWidth}]`,
+    );
   };
   return { kernelName: KERNEL, backendName: WASM_BACKEND_NAME, kernelFunc };
 }

@@ -15,6 +15,7 @@ import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensor
 import {
   asWasmBackend,
   Intermediates,
+  runNative,
   WASM_BACKEND_NAME,
   WasmKernelError,
   type WasmBackendLike,
@@ -97,8 +98,7 @@ export function makeConv2DConfig(native: KernelFunc | undefined): KernelConfig {
         return conv2DAsGemm(x, filter, info, asWasmBackend(backend, KERNEL));
       }
     }
-    if (native == null) throw new WasmKernelError(`${KERNEL}: no native kernel to fall back to`);
-    return native(args);
+    return runNative(native, args, KERNEL, 'this convolution');
   };
   return { kernelName: KERNEL, backendName: WASM_BACKEND_NAME, kernelFunc };
 }

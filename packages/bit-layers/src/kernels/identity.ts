@@ -1,11 +1,10 @@
 /**
  * `Identity`, and `Cast` to the tensor's own dtype, for the wasm backend without a copy (and
- * `Cast` to bool made right, see {@link makeCastConfig}).
- * tfjs-backend-wasm 4.22's own kernels copy the tensor's bytes into a new heap buffer; a
- * training step calls Identity hundreds of times (the gradient tape passes gradients through
- * it), about 50 ms a step for R50x1 at 128 px, batch 4, and casts float32 to float32 about 930
- * times (the ReLU and Identity gradients and tfjs-core's gradient code: 25M values, 100 MB
- * copied a step). Tensors are
+ * `Cast` to bool made right, see {@link makeCastConfig}). tfjs-backend-wasm 4.22's own kernels
+ * copy the tensor's bytes into a new heap buffer; a training step calls Identity hundreds of
+ * times (the gradient tape passes gradients through it), about 50 ms a step for R50x1 at
+ * 128 px, batch 4, and casts float32 to float32 about 930 times (the ReLU and Identity
+ * gradients and tfjs-core's gradient code: 25M values, 100 MB copied a step). Tensors are
  * immutable, so these share the input's data and add a reference, as the backend's own
  * `Reshape` does and as tfjs-backend-cpu's `Identity` and same-dtype `Cast` do. Code that
  * writes into a tensor's heap memory must check that it holds the only reference, as it must
@@ -15,8 +14,9 @@ import { Cast, Identity } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import {
   asWasmBackend,
+  mapIntoNew,
+  runNative,
   WASM_BACKEND_NAME,
-  WasmKernelError,
   type WasmBackendLike,
 } from './wasm-backend';
 
@@ -35,10 +35,7 @@ function shareData(x: TensorInfo, backend: unknown): TensorInfo | null {
 export function makeIdentityConfig(native: KernelFunc | undefined): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const x = (args.inputs as { x: TensorInfo }).x;
-    const shared = shareData(x, args.backend);
-    if (shared) return shared;
-    if (!native) throw new WasmKernelError(`${Identity}: no native kernel for a ${x.dtype} tensor`);
-    return native(args);
+    return shareData(x, args.backend) ?? runNative(native, args, Identity, `a ${x.dtype} tensor`);
   };
   return { kernelName: Identity, backendName: WASM_BACKEND_NAME, kernelFunc };
 }
@@ -56,18 +53,9 @@ export function makeCastConfig(native: KernelFunc | undefined): KernelConfig {
     const shared = to === x.dtype ? shareData(x, args.backend) : null;
     if (shared) return shared;
     if (to === 'bool' && (x.dtype === 'float32' || x.dtype === 'int32')) {
-      const backend = asWasmBackend(args.backend, Cast);
-      const out = backend.makeOutput([...x.shape], 'bool');
-      // Views after the allocation: a growing heap invalidates earlier ones.
-      const from = backend.typedArrayFromHeap(x);
-      const into = backend.typedArrayFromHeap(out);
-      for (let i = 0; i < from.length; i++) into[i] = from[i] !== 0 ? 1 : 0;
-      return out;
+      return mapIntoNew(x, 'bool', asWasmBackend(args.backend, Cast), (v) => (v !== 0 ? 1 : 0));
     }
-    if (!native) {
-      throw new WasmKernelError(`${Cast}: no native kernel for ${x.dtype} to ${String(to)}`);
-    }
-    return native(args);
+    return runNative(native, args, Cast, `${x.dtype} to ${String(to)}`);
   };
   return { kernelName: Cast, backendName: WASM_BACKEND_NAME, kernelFunc };
 }

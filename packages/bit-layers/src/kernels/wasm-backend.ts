@@ -6,7 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Reshape } from '@tensorflow/tfjs-core';
 import { BitLayersError } from '../errors';
-import type { DataId, DataType, NamedAttrMap, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
+import type {
+  DataId,
+  DataType,
+  KernelFunc,
+  NamedAttrMap,
+  TensorInfo,
+  TypedArray,
+} from '@tensorflow/tfjs-core';
 
 /** The name tfjs-backend-wasm registers its kernels under. */
 export const WASM_BACKEND_NAME = 'wasm';
@@ -48,6 +55,38 @@ export function asWasmBackend(backend: unknown, kernelName: string): WasmBackend
     );
   }
   return b as WasmBackendLike;
+}
+
+/**
+ * Hands a call this kernel does not cover to `native` (the backend's own kernel it replaced);
+ * `what` says which case it is, for the error when there is no native kernel.
+ */
+export function runNative(
+  native: KernelFunc | undefined,
+  args: Parameters<KernelFunc>[0],
+  kernelName: string,
+  what: string,
+): ReturnType<KernelFunc> {
+  if (native == null) throw new WasmKernelError(`${kernelName}: no native kernel for ${what}`);
+  return native(args);
+}
+
+/**
+ * A new `dtype` tensor of `x`'s shape on the heap whose element i is `f(x[i])` (stored with the
+ * output array's conversion: truncation for int32).
+ */
+export function mapIntoNew(
+  x: TensorInfo,
+  dtype: DataType,
+  backend: WasmBackendLike,
+  f: (v: number) => number,
+): TensorInfo {
+  const out = backend.makeOutput([...x.shape], dtype);
+  // Views after the allocation: a growing heap invalidates earlier ones.
+  const from = backend.typedArrayFromHeap(x);
+  const into = backend.typedArrayFromHeap(out);
+  for (let i = 0; i < from.length; i++) into[i] = f(from[i] as number);
+  return out;
 }
 
 /**
