@@ -213,6 +213,24 @@ if (sections.includes('ratios')) {
     lines.push(
       ratioRow('training, 2 workers / 1', `${m} ${size} px batch 4, wasm`, two, one, 3, 1.6),
     );
+    // As bit finetune trains: a batch in micro-batches of 4 (the HyperRule's 512 is always split
+    // here), each replica a run of them, one gradient exchange a batch.
+    const [big, split] = quick ? [4, 2] : [16, 4];
+    const micro = ['--batch-split', String(split)];
+    const [oneSplit, twoSplit] = alternate(
+      () => run('train', 'wasm', { batch: big, extra: ['--workers', '1', ...micro] }),
+      () => run('train', 'wasm', { batch: big, extra: ['--workers', '2', ...micro] }),
+    );
+    lines.push(
+      ratioRow(
+        'training, 2 workers / 1',
+        `${m} ${size} px batch ${big} as ${split} micro-batches, wasm`,
+        twoSplit,
+        oneSplit,
+        3,
+        1.6,
+      ),
+    );
   } else lines.push('| training, 2 workers / 1 | — | `bit bench` has no --workers | — | 1.6 |');
   if (hasEngine) {
     const [onnx, wasm] = alternate(

@@ -5,6 +5,7 @@ import {
   estimateTrainingMemory,
   type MemoryArchitecture,
 } from '@bit/hyperrule';
+import { UsageError } from './errors';
 
 const MiB = 2 ** 20;
 
@@ -103,4 +104,48 @@ export function chooseBatchSplit(
       `${plan.numMicroBatches} micro-batch${plan.numMicroBatches > 1 ? 'es' : ''} of up to ${plan.microBatch}, ` +
       `estimated ${mib(plan.estimatedBytes)} (${perImage})${tight}`,
   };
+}
+
+/** The heap tfjs-backend-wasm cannot grow past (wasm32 addresses). */
+const WASM_HEAP_LIMIT = 4 * 1024 * MiB;
+
+/**
+ * True for the ways a full wasm heap surfaces: an access past its end (a WebAssembly
+ * RuntimeError), a view or buffer it cannot make (a RangeError). By message, so that the same
+ * failure relayed from a worker thread as a plain Error counts too.
+ */
+function looksLikeHeapExhaustion(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    /memory access out of bounds|invalid typed array length|array buffer allocation failed/i.test(
+      err.message,
+    )
+  );
+}
+
+/**
+ * `err` restated as a {@link UsageError} naming `flag` when it looks like tfjs-backend-wasm's
+ * heap ran out and the estimate of a training micro-batch of `microBatch` images at `crop` px
+ * is over the heap's {@link WASM_HEAP_BUDGET}; else `err` itself. The advice gives the largest
+ * micro-batch the estimate fits in the 4 GiB heap (the estimate is conservative).
+ */
+export function explainWasmHeapError(
+  err: unknown,
+  arch: MemoryArchitecture,
+  crop: number,
+  microBatch: number,
+  flag: string,
+  usage: string,
+): unknown {
+  if (!looksLikeHeapExhaustion(err)) return err;
+  const est = estimateTrainingMemory(arch, crop);
+  const bytes = est.fixedBytes + microBatch * est.bytesPerImage;
+  if (bytes <= WASM_HEAP_BUDGET) return err;
+  const fits = Math.max(1, Math.floor((WASM_HEAP_LIMIT - est.fixedBytes) / est.bytesPerImage));
+  return new UsageError(
+    `${flag}: a training micro-batch of ${microBatch} at ${crop} px ran out of the wasm heap ` +
+      `(4 GiB; estimated ${mib(bytes)}, ${mib(est.bytesPerImage)} per image): ` +
+      `keep micro-batches to about ${fits} images or fewer (--batch-split, or a smaller --batch)`,
+    usage,
+  );
 }

@@ -73,6 +73,47 @@ describe('bit bench', () => {
       6,
     );
   });
+
+  it('--batch-split: train mode only, at most --batch (exit 2 naming it); a split step runs and is reported', () => {
+    for (const [args, message] of [
+      [['--batch-split', '2'], /--batch-split applies to --mode train only/],
+      [
+        ['--mode', 'train', '--batch', '4', '--batch-split', '5'],
+        /--batch-split \(5\) must not exceed --batch \(4\)/,
+      ],
+      [['--mode', 'train', '--batch-split', '0'], /--batch-split must be an integer/],
+    ] as const) {
+      const r = bit(['bench', '--model', 'R50x0.5', '--image-size', '32', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const r = bit([
+      'bench',
+      '--model',
+      'R50x0.5',
+      '--image-size',
+      '32',
+      '--batch',
+      '3',
+      '--batch-split',
+      '2',
+      '--mode',
+      'train',
+      '--iterations',
+      '1',
+      '--warmup',
+      '0',
+      '--skip-analysis',
+      '--backend',
+      'wasm',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ mode: 'train', batch: 3, batchSplit: 2 });
+    expect(out.imagesPerSecond).toBeCloseTo(3 / out.secondsPerIteration, 9);
+  });
 });
 
 describe('npm run bench (harness)', () => {

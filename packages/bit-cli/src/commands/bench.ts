@@ -7,12 +7,13 @@ import { engineFlags, engineLoadOptions } from '../engine';
 import { UsageError } from '../errors';
 import { BACKEND_FLAG, ENGINE_FLAG, JSON_FLAG, THREADS_FLAG } from '../flags';
 import { benchTrainStep } from '../bench-workers';
+import { explainWasmHeapError } from '../memory';
 import { log, printJson } from '../output';
 import type { Command } from './types';
 import { analyse, describeAnalysis } from '../bench/analyse';
 
 const usage =
-  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--breakdown] [--skip-analysis] [--backend B] [--engine tfjs|onnx] [--threads N] [--workers N] [--json]';
+  'bit bench --model R50x1 [--image-size 128] [--batch 4] [--mode inference|train] [--iterations 5] [--warmup 1] [--classes 1000] [--breakdown] [--skip-analysis] [--backend B] [--engine tfjs|onnx] [--threads N] [--workers N] [--batch-split N] [--json]';
 
 const flags = {
   model: {
@@ -56,6 +57,13 @@ const flags = {
     value: 'N',
     description: "train mode: the training loop's gradients over N threads (1: in this thread)",
     defaultText: 'the plain forward + backward pass, in this thread',
+  },
+  'batch-split': {
+    type: 'string',
+    value: 'N',
+    description:
+      'train mode: each batch as N micro-batches, gradients accumulated as bit finetune --batch-split does (with --workers, each thread takes a run of them)',
+    defaultText: 'one micro-batch',
   },
   json: JSON_FLAG,
 } as const;
@@ -105,6 +113,19 @@ export const benchCommand: Command = {
     if (workers !== undefined && mode !== 'train') {
       throw new UsageError('--workers applies to --mode train only', usage);
     }
+    const batchSplit = numberFlag(values['batch-split'], 'batch-split', usage, {
+      integer: true,
+      min: 1,
+    });
+    if (batchSplit !== undefined && mode !== 'train') {
+      throw new UsageError('--batch-split applies to --mode train only', usage);
+    }
+    if (batchSplit !== undefined && batchSplit > batch) {
+      throw new UsageError(
+        `--batch-split (${batchSplit}) must not exceed --batch (${batch})`,
+        usage,
+      );
+    }
     if (values.breakdown && (values['skip-analysis'] || engine.engine !== 'tfjs')) {
       throw new UsageError(
         values['skip-analysis']
@@ -127,8 +148,12 @@ export const benchCommand: Command = {
     const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const pixels = onnx ? ((await x.data()) as Float32Array) : undefined;
     const parallel =
-      workers !== undefined && mode === 'train'
-        ? await benchTrainStep(model, x, labels, workers, backend)
+      (workers !== undefined || batchSplit !== undefined) && mode === 'train'
+        ? await benchTrainStep(model, x, labels, {
+            workers: workers ?? 1,
+            batchSplit: batchSplit ?? 1,
+            backend,
+          })
         : undefined;
     const step = onnx
       ? async () => {
@@ -157,7 +182,16 @@ export const benchCommand: Command = {
     log(
       `bench ${values.model} ${mode} ${size}px batch ${batch} on ${onnx ? `onnxruntime (${onnx.threads} threads)` : tf.getBackend()} (${iterations} iterations)`,
     );
-    const seconds = await time(step, warmup, iterations).finally(() => parallel?.close());
+    // The largest micro-batch one backend holds: a split's, or a replica's shard of the batch.
+    const microBatch = Math.ceil(batch / Math.max(batchSplit ?? 1, workers ?? 1));
+    const seconds = await time(step, warmup, iterations)
+      .catch((err: unknown) => {
+        if (mode !== 'train' || backend !== 'wasm') throw err;
+        const memoryArch = { ...arch, parameters: model.countParams() };
+        const flag = batchSplit !== undefined ? `--batch-split ${batchSplit}` : `--batch ${batch}`;
+        throw explainWasmHeapError(err, memoryArch, size, microBatch, flag, usage);
+      })
+      .finally(() => parallel?.close());
     seconds.sort((a, b) => a - b);
     const median = seconds[Math.floor(seconds.length / 2)];
     const analysis = await analyse(model, x, step, median, {
@@ -174,6 +208,7 @@ export const benchCommand: Command = {
       engine: engine.engine,
       ...(onnx ? { threads: onnx.threads } : {}),
       ...(workers !== undefined ? { workers } : {}),
+      ...(batchSplit !== undefined ? { batchSplit } : {}),
       imageSize: size,
       batch,
       iterations,

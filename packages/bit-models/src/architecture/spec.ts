@@ -32,7 +32,14 @@ export function parseArchitectureName(name: string, numClasses = 0): BiTArchitec
     );
   }
   const depth = Number(m[1]) as keyof typeof DEPTHS;
-  return validateArchitecture({ units: [...DEPTHS[depth]], width: Number(m[2]), numClasses });
+  try {
+    return validateArchitecture({ units: [...DEPTHS[depth]], width: Number(m[2]), numClasses });
+  } catch (err) {
+    if (err instanceof ArchitectureError) {
+      throw new ArchitectureError(`architecture '${name}': ${err.message}`);
+    }
+    throw err;
+  }
 }
 
 /** Checks units, width and classes, returning a normalised copy. */
@@ -46,8 +53,11 @@ export function validateArchitecture(arch: {
   if (units.length !== 4 || units.some((u) => !Number.isInteger(u) || u < 1)) {
     throw new ArchitectureError(`units must be four positive integers, got [${units.join(', ')}]`);
   }
-  if (!(width > 0) || !Number.isInteger(64 * width) || !Number.isInteger(16 * width * 4)) {
-    throw new ArchitectureError(`width must be positive with 64 * width an integer, got ${width}`);
+  if (!(width > 0) || !Number.isInteger(2 * width)) {
+    throw new ArchitectureError(
+      `width must be a positive multiple of 0.5 (GroupNorm's 32 groups must divide the ` +
+        `64 * width channels of the first unit), got ${width}`,
+    );
   }
   if (!Number.isInteger(numClasses) || numClasses < 0) {
     throw new ArchitectureError(`numClasses must be a non-negative integer, got ${numClasses}`);
